@@ -1,0 +1,1 @@
+"""Prefect flows: the launch plan as a DAG, its variants, and rollback."""

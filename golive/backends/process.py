@@ -1,0 +1,99 @@
+"""Process backend: each service a local process on 127.0.0.1, its state in files.
+
+State lives in `<environment>/run/<service>.json` (pid, release, port), so a later `golive`
+command (a rollback, a teardown) can find and stop what an earlier one started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import signal
+import time
+from pathlib import Path
+
+from golive import runner
+from golive.manifest import Service
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours still answers kill(0): reap it to tell.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
+
+
+class ProcessBackend:
+    def __init__(self, environment_dir: Path) -> None:
+        self.run_dir = environment_dir / "run"
+        self.log_dir = environment_dir / "logs"
+        self._children: dict[str, object] = {}
+
+    def _state_file(self, name: str) -> Path:
+        return self.run_dir / f"{name}.json"
+
+    def _state(self, name: str) -> dict[str, object] | None:
+        try:
+            return dict(json.loads(self._state_file(name).read_text()))
+        except (OSError, ValueError):
+            return None
+
+    def start(self, service: Service, release_path: Path, release_id: str, env: dict[str, str]) -> None:
+        argv = shlex.split(service.command.replace("{port}", str(service.port)))
+        proc = runner.start(argv, cwd=release_path, env=env, log_path=self.log_dir / f"{service.name}.log")
+        self._children[service.name] = proc
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        state = {"pid": proc.pid, "release_id": release_id, "port": service.port}
+        self._state_file(service.name).write_text(json.dumps(state))
+
+    def stop(self, name: str, grace_s: float = 10) -> None:
+        state = self._state(name)
+        if state is None:
+            return
+        pid = int(str(state["pid"]))
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)  # the whole group: uvicorn workers, shells
+        deadline = time.monotonic() + grace_s
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        self._children.pop(name, None)
+        self._state_file(name).unlink(missing_ok=True)
+
+    def running(self) -> dict[str, str]:
+        if not self.run_dir.is_dir():
+            return {}
+        found = {}
+        for path in sorted(self.run_dir.glob("*.json")):
+            state = self._state(path.stem)
+            if state and _alive(int(str(state["pid"]))):
+                found[path.stem] = str(state["release_id"])
+        return found
+
+    def exit_code(self, name: str) -> int | None:
+        proc = self._children.get(name)
+        code = proc.poll() if proc is not None else None  # type: ignore[attr-defined]
+        return int(code) if code is not None else None
+
+    def log_tail(self, name: str, lines: int = 3) -> str:
+        try:
+            text = (self.log_dir / f"{name}.log").read_text(errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(line.strip() for line in text.splitlines()[-lines:] if line.strip())
+
+    def stop_all(self) -> None:
+        for name in list(self.running()):
+            self.stop(name)

@@ -1,0 +1,121 @@
+"""The `golive` command: run a launch, list past launches, take an environment down.
+
+Exit codes: 0 GO, 1 NO-GO, 2 bad input (one line on stderr naming what to fix).
+The flow is imported only when a launch runs, so bad input is reported before Prefect starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from golive import settings
+from golive.backends.process import ProcessBackend
+from golive.errors import GoliveError
+from golive.ledger import open_ledger
+from golive.manifest import load as load_manifest
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Take a web system to live through the launch plan, GO or NO-GO.")
+console = Console()
+EXIT_GO, EXIT_NO_GO, EXIT_BAD_INPUT = 0, 1, 2
+
+# An in-process Prefect run starts a temporary API server: quiet, and patient on slow machines.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+
+
+def print_report(report: dict[str, Any]) -> None:
+    table = Table(title=f"Launch {report['launch_id']}: {report['target']} {report['variant']} "
+                        f"→ {report['environment']}")
+    for column in ("category", "score", "blocking", "gates"):
+        table.add_column(column)
+    for row in report["scorecard"]:
+        table.add_row(row["category"], str(row["score"]), "yes" if row["blocking"] else "no", row["gates"])
+    console.print(table)
+    for line in report["rollback"]:
+        console.print(f"rollback: {line}")
+    style = "bold green" if report["verdict"] == "GO" else "bold red"
+    console.print(f"[{style}]{report['verdict']}[/] readiness {report['score']}/100")
+    for reason in report["reasons"]:
+        console.print(f"  - {reason}", highlight=False, markup=False)
+
+
+@app.command()
+def run(
+    variant: Annotated[Literal["full", "soft"], typer.Argument(help="full or soft launch")],
+    manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
+    environment: Annotated[str, typer.Option(help="environment to launch into")] = "production",
+    rehearsal: Annotated[bool, typer.Option(help="disposable environment, torn down after")] = False,
+    report_json: Annotated[Path | None, typer.Option(help="write the report as JSON here")] = None,
+) -> None:
+    """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input."""
+    load_manifest(manifest)  # bad input fails here, in a second, not after Prefect starts
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.launch import run_launch  # the one place the core reaches up to its flows
+
+    report = run_launch(str(manifest), variant, environment, rehearsal)
+    if report_json:
+        report_json.parent.mkdir(parents=True, exist_ok=True)
+        report_json.write_text(json.dumps(report, indent=2) + "\n")
+    print_report(report)
+    raise typer.Exit(EXIT_GO if report["verdict"] == "GO" else EXIT_NO_GO)
+
+
+@app.command()
+def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")] = 20) -> None:
+    """List recent launches from the ledger."""
+    table = Table(title="Recent launches")
+    for column in ("id", "started (UTC)", "target", "variant", "environment", "verdict", "why"):
+        table.add_column(column)
+    for launch in open_ledger().recent_launches(limit):
+        table.add_row(str(launch.id), launch.started_at.strftime("%Y-%m-%d %H:%M:%S"), launch.target,
+                      launch.variant + (" (rehearsal)" if launch.rehearsal else ""),
+                      launch.environment, launch.verdict or "running",
+                      (launch.reasons.splitlines() or [""])[0][:80])
+    console.print(table)
+
+
+@app.command()
+def down(environment: Annotated[str, typer.Option(help="environment to stop")] = "production") -> None:
+    """Stop every service golive runs in an environment (its data is kept)."""
+    backend = ProcessBackend(settings.environment_dir(environment))
+    names = list(backend.running())
+    backend.stop_all()
+    open_ledger().retire_environment(environment)
+    console.print(f"stopped {', '.join(names) or 'nothing'} in {environment}")
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)  # returns the exit code instead of raising Exit
+    except GoliveError as exc:
+        print(f"golive: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors and aborts
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_BAD_INPUT)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+    sys.exit(code if isinstance(code, int) else EXIT_GO)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""What every gate of one launch needs to know, and nothing secret.
+
+A LaunchContext is passed to Prefect tasks as a parameter, so it holds names and paths only;
+env file values are read from disk inside the gate that needs them (`service_env`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from golive import manifest as manifest_mod
+from golive import runner, settings
+from golive.backends.process import ProcessBackend
+from golive.envfile import Redactor, read_env, resolve_database_url
+from golive.manifest import Manifest, Service
+
+Variant = Literal["full", "soft"]
+
+
+@dataclass(frozen=True)
+class LaunchContext:
+    launch_id: int
+    manifest_path: Path
+    environment: str  # the environment actually launched into (a rehearsal gets its own)
+    variant: Variant
+    rehearsal: bool
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return manifest_mod.load(self.manifest_path)
+
+    @property
+    def environment_dir(self) -> Path:
+        return settings.environment_dir(self.environment)
+
+    @property
+    def data_dir(self) -> Path:
+        path = self.environment_dir / "data"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def launch_dir(self) -> Path:
+        return settings.launch_dir(self.launch_id)
+
+    def evidence_dir(self, gate: str) -> Path:
+        return self.launch_dir / "evidence" / gate
+
+    def services(self) -> list[Service]:
+        """The services this variant deploys, in start order (soft: core services only)."""
+        names = {s.name for s in self.manifest.services if self.variant != "soft" or s.core}
+        return self.manifest.services_in_start_order(names)
+
+    def backend(self) -> ProcessBackend:
+        return ProcessBackend(self.environment_dir)
+
+    def env_values(self) -> dict[str, str]:
+        """The production env file's values, with the database URL placed in this environment."""
+        values = read_env(self.manifest.path(self.manifest.env.production))
+        key = self.manifest.database.url_env
+        if key in values:
+            values[key] = resolve_database_url(values[key], self.data_dir)
+        return values
+
+    def service_env(self) -> dict[str, str]:
+        return runner.child_env({**self.env_values(), "GOLIVE_ENVIRONMENT": self.environment})
+
+    def redactor(self) -> Redactor:
+        try:
+            return Redactor(self.env_values())
+        except Exception:  # an unreadable env file has no values to hide
+            return Redactor({})
+
+    def teardown(self) -> None:
+        """Stop everything this environment runs and delete its data; keep the service logs."""
+        self.backend().stop_all()
+        logs = self.environment_dir / "logs"
+        if logs.is_dir():
+            shutil.copytree(logs, self.launch_dir / "evidence" / "service-logs", dirs_exist_ok=True)
+        shutil.rmtree(self.environment_dir, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Gate logic: one module per gate, each returning a GateResult."""

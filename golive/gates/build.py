@@ -1,0 +1,69 @@
+"""Build gate: an immutable release of each service.
+
+Process backend: a copy of the service's source (and its `include` folders) in the release
+store, named by the content hash, written to a temporary folder and renamed into place, so a
+release folder is either complete or absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from golive.hashing import IGNORED_PARTS, IGNORED_SUFFIXES, tree_digest
+from golive.manifest import Manifest, Service
+from golive.results import Category, GateResult, failed, passed
+
+GATE = "build"
+
+
+def release_id(manifest: Manifest, service: Service) -> str:
+    roots = [manifest.path(service.source), *(manifest.path(p) for p in service.include)]
+    return tree_digest(*roots, extra=[service.command])[:16]
+
+
+def release_path(store: Path, service: Service, rid: str) -> Path:
+    return store / service.name / rid
+
+
+def _ignore(_dir: str, names: list[str]) -> set[str]:
+    return {n for n in names if n in IGNORED_PARTS or Path(n).suffix in IGNORED_SUFFIXES}
+
+
+def build_release(manifest: Manifest, service: Service, store: Path) -> tuple[str, Path]:
+    rid = release_id(manifest, service)
+    target = release_path(store, service, rid)
+    if target.is_dir():
+        return rid, target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{rid}-", dir=target.parent))
+    try:
+        shutil.copytree(manifest.path(service.source), staging, dirs_exist_ok=True, ignore=_ignore)
+        for extra in service.include:
+            src = manifest.path(extra)
+            shutil.copytree(src, staging / src.name, ignore=_ignore)
+        staging.rename(target)
+    except FileExistsError:
+        shutil.rmtree(staging, ignore_errors=True)  # another build of the same content won
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return rid, target
+
+
+def build(manifest: Manifest, services: list[Service], store: Path) -> GateResult:
+    started = time.monotonic()
+    releases: dict[str, dict[str, str]] = {}
+    try:
+        for svc in services:
+            rid, path = build_release(manifest, svc, store)
+            releases[svc.name] = {"release_id": rid, "path": str(path)}
+    except OSError as exc:
+        return failed(GATE, Category.BUILD, f"release of {svc.name} could not be written: {exc}",
+                      duration_s=time.monotonic() - started)
+    rows = [{"service": name, "release": r["release_id"]} for name, r in releases.items()]
+    return passed(GATE, Category.BUILD, f"{len(releases)} release(s): " +
+                  ", ".join(f"{n}@{r['release_id'][:8]}" for n, r in releases.items()),
+                  details=rows, data={"releases": releases}, duration_s=time.monotonic() - started)

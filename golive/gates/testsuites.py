@@ -1,0 +1,109 @@
+"""Tests gate: run each of the target's suites and read its JUnit XML.
+
+A failing critical suite blocks the launch; a failing non-critical suite warns.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from junitparser import Error, Failure, JUnitXml, Skipped
+from junitparser.junitparser import JUnitXmlError
+
+from golive import runner
+from golive.errors import ToolError
+from golive.manifest import Suite
+from golive.results import Category, GateResult, failed, passed, warned
+
+GATE = "tests"
+
+
+@dataclass
+class SuiteOutcome:
+    name: str
+    critical: bool
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failing: list[str] = field(default_factory=list)
+    problem: str = ""  # why there are no counts (did not run, no JUnit XML)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem and self.failed == 0
+
+    def row(self) -> dict[str, object]:
+        return {"suite": self.name, "critical": self.critical, "passed": self.passed,
+                "failed": self.failed, "skipped": self.skipped,
+                "failing": ", ".join(self.failing[:10]) or self.problem}
+
+
+def read_junit(path: Path, outcome: SuiteOutcome) -> None:
+    xml = JUnitXml.fromfile(str(path))
+    suites = [xml] if xml._tag == "testsuite" else list(xml)
+    for suite in suites:
+        for case in suite:
+            kinds = {type(r) for r in case.result}
+            if kinds & {Failure, Error}:
+                outcome.failed += 1
+                outcome.failing.append(f"{case.classname}::{case.name}" if case.classname else case.name)
+            elif Skipped in kinds:
+                outcome.skipped += 1
+            else:
+                outcome.passed += 1
+
+
+def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcome, Path | None]:
+    outcome = SuiteOutcome(suite.name, suite.critical)
+    junit = root / suite.junit
+    junit.unlink(missing_ok=True)  # a stale file from an earlier run must not pass for this one
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        done = runner.run(shlex.split(suite.command), cwd=root, timeout=suite.timeout)
+    except ToolError as exc:
+        outcome.problem = str(exc)
+        return outcome, None
+    if not junit.is_file():
+        outcome.problem = f"no JUnit XML at {suite.junit} (exit {done.returncode}): {done.tail(1)}"
+        return outcome, None
+    try:
+        read_junit(junit, outcome)
+    except (JUnitXmlError, OSError, ValueError) as exc:
+        outcome.problem = f"unreadable JUnit XML at {suite.junit}: {type(exc).__name__}"
+        return outcome, None
+    if done.returncode != 0 and outcome.failed == 0:
+        outcome.problem = f"command exited {done.returncode}: {done.tail(1)}"
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    kept = evidence_dir / f"junit-{suite.name}.xml"
+    shutil.copyfile(junit, kept)
+    return outcome, kept
+
+
+def run_tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult:
+    started = time.monotonic()
+    outcomes, evidence = [], []
+    for suite in suites:
+        outcome, kept = run_suite(suite, root, evidence_dir)
+        outcomes.append(outcome)
+        if kept:
+            evidence.append(str(kept))
+    rows = [o.row() for o in outcomes]
+    total = sum(o.passed + o.failed for o in outcomes)
+    score = round(100 * sum(o.passed for o in outcomes) / total) if total else 0
+    kw = {"details": rows, "evidence": evidence, "duration_s": time.monotonic() - started}
+    bad = [o for o in outcomes if not o.ok]
+    if not suites:
+        return warned(GATE, Category.TESTS, "no test suites in the manifest", score=0, **kw)
+    if not bad:
+        return passed(GATE, Category.TESTS, f"{total} tests passed in {len(suites)} suite(s)", **kw)
+    first = bad[0]
+    what = (f"{first.failed} failing test(s), first {first.failing[0]}" if first.failing
+            else first.problem)
+    summary = f"suite {first.name}: {what}"
+    if any(o.critical for o in bad):
+        return failed(GATE, Category.TESTS, summary, score=score, **kw)
+    return warned(GATE, Category.TESTS, summary + " (not critical)", score=score, **kw)

@@ -1,0 +1,41 @@
+"""Waiting for a service to become healthy, with backoff; and checking a port is free."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+import httpx
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_healthy(url: str, timeout: float, exited: Callable[[], int | None]) -> str | None:
+    """Poll url until it answers 2xx. Returns None when healthy, else why not.
+
+    Connection errors while the process starts are expected and retried with backoff (the only
+    transient failure here); a process that has exited stops the wait at once.
+    """
+    deadline = time.monotonic() + timeout
+    delay, last = 0.1, "no answer"
+    with httpx.Client(timeout=2.0) as client:
+        while True:
+            code = exited()
+            if code is not None:
+                return f"exited with code {code}"
+            try:
+                response = client.get(url)
+                if response.is_success:
+                    return None
+                last = f"health answered {response.status_code}"
+            except httpx.HTTPError as exc:
+                last = f"health check failed: {type(exc).__name__}"
+            if time.monotonic() + delay > deadline:
+                return f"not healthy within {timeout:g}s ({last})"
+            time.sleep(delay)
+            delay = min(delay * 1.5, 2.0)

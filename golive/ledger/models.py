@@ -1,0 +1,61 @@
+"""Ledger tables: launches, the gate runs of each, and releases per environment and service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Launch(Base):
+    __tablename__ = "launches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(80))
+    environment: Mapped[str] = mapped_column(String(80), index=True)
+    variant: Mapped[str] = mapped_column(String(20))
+    rehearsal: Mapped[bool]
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    verdict: Mapped[str | None] = mapped_column(String(10))  # GO, NO-GO; None while running
+    reasons: Mapped[str] = mapped_column(Text, default="")
+
+
+class GateRun(Base):
+    __tablename__ = "gate_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), index=True)
+    gate: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    blocking: Mapped[bool]
+    score: Mapped[int]
+    summary: Mapped[str] = mapped_column(Text)
+    duration_s: Mapped[float]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Release(Base):
+    """One service's release in one environment. status: live, retired, rolled_back."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), index=True)
+    environment: Mapped[str] = mapped_column(String(80), index=True)
+    service: Mapped[str] = mapped_column(String(40))
+    release_id: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,208 @@
+"""The launch manifest (`launch.toml`): what a target system is and how to check it.
+
+Paths in the manifest are relative to the manifest's folder; `load` resolves them. A bad
+manifest raises ManifestError with one line naming the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from golive.errors import ManifestError
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(Strict):
+    name: Name
+    description: str = ""
+
+
+class Database(Strict):
+    url_env: str = Field("DATABASE_URL", description="env key holding the database URL")
+    alembic_ini: Path = Field(description="the target's alembic.ini")
+    timeout: float = Field(300, gt=0)
+
+
+class EnvFiles(Strict):
+    template: Path = Field(description="the committed template, e.g. .env.example")
+    production: Path = Field(description="the production env file checked and deployed")
+    payment_secret_key: str = "PAYMENT_SECRET_KEY"
+    payment_publishable_key: str = "PAYMENT_PUBLISHABLE_KEY"
+    secret_keys: list[str] = Field(
+        default_factory=list, description="keys whose values must be strong secrets"
+    )
+
+
+class Audit(Strict):
+    requirements: list[Path] = Field(min_length=1)
+    advisories: Path = Field(description="a folder of OSV advisory records (YAML or JSON)")
+    timeout: float = Field(300, gt=0)
+
+
+class Suite(Strict):
+    name: Name
+    command: str
+    junit: Path = Field(description="where the command writes its JUnit XML")
+    critical: bool = True
+    timeout: float = Field(600, gt=0)
+
+
+class Service(Strict):
+    name: Name
+    core: bool = False
+    source: Path
+    include: list[Path] = Field(default_factory=list, description="extra folders in the release")
+    command: str = Field(description="start command, run in the release; {port} is replaced")
+    port: int = Field(ge=1024, le=65535)
+    health: str = "/health"
+    metrics: str = "/metrics"
+    depends_on: list[str] = Field(default_factory=list)
+    health_timeout: float = Field(30, gt=0)
+
+
+class SmokeCheck(Strict):
+    name: str
+    service: str
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
+    path: str
+    body: dict[str, Any] | None = None
+    expect: int = Field(200, ge=100, le=599)
+    critical: bool = False
+    timeout: float = Field(5, gt=0)
+
+
+class LoadProfile(Strict):
+    locustfile: Path
+    host_service: str
+    users: int = Field(10, ge=1, le=1000)
+    spawn_rate: float = Field(5, gt=0)
+    duration_s: int = Field(10, ge=1, le=3600)
+    p95_ms: float = Field(500, gt=0)
+    max_failure_ratio: float = Field(0.01, ge=0, le=1)
+
+
+class Manifest(Strict):
+    target: Target
+    database: Database
+    env: EnvFiles
+    audit: Audit
+    suites: list[Suite] = Field(default_factory=list)
+    services: list[Service] = Field(min_length=1)
+    smoke: list[SmokeCheck] = Field(default_factory=list)
+    load: LoadProfile | None = None
+    # Where the manifest was read from; every relative path resolves against its folder.
+    root: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Manifest:
+        names = [s.name for s in self.services]
+        if len(set(names)) != len(names):
+            raise ValueError("services: two services share a name")
+        for svc in self.services:
+            for dep in svc.depends_on:
+                if dep not in names:
+                    raise ValueError(f"services.{svc.name}.depends_on: no service named {dep!r}")
+        for check in self.smoke:
+            if check.service not in names:
+                raise ValueError(f"smoke.{check.name}.service: no service named {check.service!r}")
+        if self.load and self.load.host_service not in names:
+            raise ValueError(f"load.host_service: no service named {self.load.host_service!r}")
+        ports = [s.port for s in self.services]
+        if len(set(ports)) != len(ports):
+            raise ValueError("services: two services share a port")
+        return self
+
+    def path(self, relative: Path) -> Path:
+        return (self.root / relative).resolve()
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def services_in_start_order(self, names: set[str] | None = None) -> list[Service]:
+        """Services ordered so each comes after what it depends on (cycles are an error)."""
+        wanted = [s for s in self.services if names is None or s.name in names]
+        ordered: list[Service] = []
+        visiting: set[str] = set()
+
+        def visit(svc: Service) -> None:
+            if svc in ordered:
+                return
+            if svc.name in visiting:
+                raise ManifestError(f"services.{svc.name}.depends_on: dependency cycle")
+            visiting.add(svc.name)
+            for dep in svc.depends_on:
+                visit(self.service(dep))
+            visiting.discard(svc.name)
+            ordered.append(svc)
+
+        for svc in wanted:
+            visit(svc)
+        return [s for s in ordered if names is None or s.name in names]
+
+
+def _field_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """Render a pydantic location as `services[1].port`, with list items named where possible."""
+    parts: list[str] = []
+    node: Any = data
+    for item in loc:
+        if isinstance(item, int):
+            name = node[item].get("name") if isinstance(node, list) and isinstance(node[item], dict) else None
+            parts.append(f"[{name or item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+        try:
+            node = node[item]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return "".join(parts)
+
+
+def load(path: Path | str) -> Manifest:
+    """Read and validate a manifest, checking that every path it names exists."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such manifest file; pass --manifest PATH") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: cannot read manifest: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    data.pop("root", None)
+    try:
+        manifest = Manifest.model_validate({**data, "root": path.parent.resolve()})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _field_path(tuple(err["loc"]), data) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ManifestError(f"{path}: {where}: {msg}{more}") from None
+    _check_paths(path, manifest)
+    return manifest
+
+
+def _check_paths(path: Path, m: Manifest) -> None:
+    required: list[tuple[str, Path]] = [
+        ("database.alembic_ini", m.database.alembic_ini),
+        ("env.template", m.env.template),
+        ("env.production", m.env.production),
+        ("audit.advisories", m.audit.advisories),
+    ]
+    required += [(f"audit.requirements[{i}]", p) for i, p in enumerate(m.audit.requirements)]
+    for svc in m.services:
+        required.append((f"services[{svc.name}].source", svc.source))
+        required += [(f"services[{svc.name}].include", p) for p in svc.include]
+    if m.load:
+        required.append(("load.locustfile", m.load.locustfile))
+    for field_name, rel in required:
+        if not m.path(rel).exists():
+            raise ManifestError(f"{path}: {field_name}: {rel} does not exist (relative to the manifest)")

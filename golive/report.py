@@ -1,0 +1,62 @@
+"""The launch report: what the CLI prints, the JSON file scripts read, the Markdown artifact."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from golive.results import GateResult
+from golive.scorecard import Scorecard
+
+
+@dataclass(frozen=True)
+class LaunchReport:
+    launch_id: int
+    target: str
+    environment: str
+    variant: str
+    rehearsal: bool
+    scorecard: Scorecard
+    results: list[GateResult]
+    rollback: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return self.scorecard.verdict
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "launch_id": self.launch_id,
+            "target": self.target,
+            "environment": self.environment,
+            "variant": self.variant,
+            "rehearsal": self.rehearsal,
+            "verdict": self.verdict,
+            "reasons": self.scorecard.reasons,
+            "score": self.scorecard.overall,
+            "scorecard": [row.as_dict() for row in self.scorecard.rows],
+            "gates": [r.as_dict() for r in self.results],
+            "rollback": self.rollback,
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.as_dict(), indent=2) + "\n")
+
+    def markdown(self) -> str:
+        kind = "rehearsal" if self.rehearsal else "launch"
+        lines = [f"# {self.verdict}: {self.target} {self.variant} {kind} to {self.environment}",
+                 "", f"Launch {self.launch_id}, readiness score {self.scorecard.overall}/100.", ""]
+        if self.scorecard.reasons:
+            lines += ["## Why NO-GO", ""] + [f"- {r}" for r in self.scorecard.reasons] + [""]
+        lines += ["## Scorecard", "", "| category | score | blocking | gates |", "|---|---|---|---|"]
+        lines += [f"| {r.category} | {r.score} | {'yes' if r.blocking else 'no'} | {r.gates} |"
+                  for r in self.scorecard.rows]
+        lines += ["", "## Gates", "", "| gate | status | seconds | summary |", "|---|---|---|---|"]
+        lines += [f"| {r.gate} | {r.status.value} | {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
+                  for r in self.results]
+        if self.rollback:
+            lines += ["", "## Rollback", ""] + [f"- {line}" for line in self.rollback]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,93 @@
+"""The one way golive runs an external command: argv list, timeout, captured output.
+
+Every external tool (alembic, pytest, pip-audit, locust, pg_dump) goes through `run`, so a
+missing tool or a hung command always ends in the same clear ToolError.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from golive.errors import ToolError
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def tail(self, lines: int = 5) -> str:
+        """The last lines of output, for a one-line summary of why a command failed."""
+        text = (self.stderr.strip() or self.stdout.strip()).splitlines()
+        return " | ".join(line.strip() for line in text[-lines:] if line.strip())
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child: ours, with this interpreter's bin folder first on PATH.
+
+    That makes `python`, `alembic`, `pip-audit` and `locust` in a manifest's commands resolve to
+    the tools installed beside golive, even when its virtual environment is not activated.
+    """
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: list[str],
+    *,
+    cwd: Path | None = None,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
+) -> Completed:
+    """Run argv to completion. Raises ToolError if it cannot start or times out."""
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=env if env is not None else child_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"command timed out after {timeout:g}s: {' '.join(argv[:3])} …") from exc
+    return Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+
+
+def start(
+    argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """Start a long-running process (a service) detached, its output going to log_path."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+    except FileNotFoundError as exc:
+        raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc

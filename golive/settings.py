@@ -1,0 +1,33 @@
+"""Where golive keeps its state: the ledger, the release store, and each environment's folder.
+
+`GOLIVE_HOME` (default `.golive` in the working directory) holds everything; the ledger may
+live elsewhere with `GOLIVE_LEDGER_URL` (any SQLAlchemy URL).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home() -> Path:
+    return Path(os.environ.get("GOLIVE_HOME", ".golive")).resolve()
+
+
+def ledger_url() -> str:
+    return os.environ.get("GOLIVE_LEDGER_URL") or f"sqlite:///{home() / 'ledger.db'}"
+
+
+def environment_dir(environment: str) -> Path:
+    """Data and running-process state of one environment (production, a rehearsal, …)."""
+    return home() / "environments" / environment
+
+
+def release_store() -> Path:
+    """Immutable, content-addressed releases, shared by environments (like an image store)."""
+    return home() / "releases"
+
+
+def launch_dir(launch_id: int) -> Path:
+    """Evidence and reports of one launch; kept after a rehearsal's environment is torn down."""
+    return home() / "launches" / str(launch_id)

@@ -1,0 +1,15 @@
+"""Configure gate task: never cached, the env file is checked as it is now."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from golive.context import LaunchContext
+from golive.gates.configure import configure
+from golive.results import GateResult
+
+
+@task(name="configure")
+def configure_gate(ctx: LaunchContext) -> GateResult:
+    m = ctx.manifest
+    return configure(m.env, m.root, ctx.environment)

@@ -1,0 +1,25 @@
+"""Tests gate task, cached on the target's source tree and the suites' commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.context import TaskRunContext
+
+from golive.context import LaunchContext
+from golive.gates.testsuites import run_tests
+from golive.hashing import tree_digest
+from golive.results import GateResult
+
+
+def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
+    m = parameters["ctx"].manifest
+    commands = [f"{s.name}:{s.command}:{s.junit}:{s.critical}" for s in m.suites]
+    return "tests-" + tree_digest(m.root, extra=commands)
+
+
+@task(name="tests", cache_key_fn=cache_key, persist_result=True)
+def tests_gate(ctx: LaunchContext) -> GateResult:
+    m = ctx.manifest
+    return run_tests(m.suites, m.root, ctx.evidence_dir("tests"))
