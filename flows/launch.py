@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow
+from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import Failed
 
 from golive.context import LaunchContext, Variant
 from golive.errors import GoliveError
@@ -22,7 +23,7 @@ from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
 from golive.results import Category, GateResult, failed
 from tasks.audit import audit_gate
-from tasks.build import build_gate
+from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
 from tasks.deploy import deploy_gate, rollback_release
 from tasks.load import load_gate
@@ -33,9 +34,17 @@ from tasks.smoke import smoke_gate
 from tasks.testsuites import tests_gate
 from tasks.verdict import verdict_gate
 
-CATEGORY = {"configure": Category.CONFIGURATION, "audit": Category.SECURITY, "tests": Category.TESTS,
-            "migrate": Category.DATABASE, "build": Category.BUILD, "deploy": Category.DEPLOYMENT,
-            "monitor": Category.MONITORING, "smoke": Category.SMOKE, "load": Category.LOAD}
+CATEGORY = {
+    "configure": Category.CONFIGURATION,
+    "audit": Category.SECURITY,
+    "tests": Category.TESTS,
+    "migrate": Category.DATABASE,
+    "build": Category.BUILD,
+    "deploy": Category.DEPLOYMENT,
+    "monitor": Category.MONITORING,
+    "smoke": Category.SMOKE,
+    "load": Category.LOAD,
+}
 
 
 def outcome(ctx: LaunchContext, gate: str, future: PrefectFuture[GateResult]) -> GateResult:
@@ -43,7 +52,9 @@ def outcome(ctx: LaunchContext, gate: str, future: PrefectFuture[GateResult]) ->
     try:
         result = future.result()
     except Exception as exc:  # the gate's own bug or a tool error: report it, never hide it
-        result = failed(gate, CATEGORY[gate], ctx.redactor()(f"gate crashed: {type(exc).__name__}: {exc}"))
+        result = failed(
+            gate, CATEGORY[gate], ctx.redactor()(f"gate crashed: {type(exc).__name__}: {exc}")
+        )
     publish(ctx, result)
     return result
 
@@ -60,7 +71,12 @@ def hour_one(ctx: LaunchContext) -> list[GateResult]:
 
 def hour_two(ctx: LaunchContext) -> tuple[list[GateResult], bool]:
     """Hour 2's results, and whether deploy replaced what was running (so rollback applies)."""
-    build = outcome(ctx, "build", build_gate.submit(ctx))
+    build_f = build_gate.submit(ctx)
+    cached = build_f.result(raise_on_failure=False)
+    if isinstance(cached, GateResult) and not releases_present(cached):
+        # Someone emptied the release store: the cache entry names folders that are gone.
+        build_f = build_gate.with_options(refresh_cache=True).submit(ctx)
+    build = outcome(ctx, "build", build_f)
     if build.blocks_launch:
         return [build], False
     deploy = outcome(ctx, "deploy", deploy_gate.submit(ctx, build))
@@ -84,11 +100,18 @@ def launch(
     spec = load_manifest(manifest)
     target_env = f"{environment}-rehearsal" if rehearsal else environment
     ledger = open_ledger()
-    launch_id = ledger.start_launch(target=spec.target.name, environment=target_env, variant=variant,
-                                    rehearsal=rehearsal, flow_run_id=flow_run.get_id())
+    launch_id = ledger.start_launch(
+        target=spec.target.name,
+        environment=target_env,
+        variant=variant,
+        rehearsal=rehearsal,
+        flow_run_id=flow_run.get_id(),
+    )
     ctx = LaunchContext(launch_id, Path(manifest).resolve(), target_env, variant, rehearsal)
     logger.info("launch %s: %s %s to %s", launch_id, spec.target.name, variant, target_env)
-    previous = {s: (r.id, r.release_id, r.path) for s, r in ledger.live_releases(target_env).items()}
+    previous = {
+        s: (r.id, r.release_id, r.path) for s, r in ledger.live_releases(target_env).items()
+    }
 
     results = hour_one(ctx)
     deployed = False
@@ -106,12 +129,16 @@ def launch(
         ledger.retire_environment(target_env)
     logger.info("verdict: %s", report.verdict)
     if report.verdict != "GO":
-        # A Failed state, not an exception: NO-GO is an answer, not a crash to print a traceback for.
-        return Failed(message=f"NO-GO: {'; '.join(report.scorecard.reasons)}", data=report.as_dict())
+        # A Failed state, not an exception: NO-GO is an answer, not a crash with a traceback.
+        return Failed(
+            message=f"NO-GO: {'; '.join(report.scorecard.reasons)}", data=report.as_dict()
+        )
     return report.as_dict()
 
 
-def run_launch(manifest: str, variant: Variant, environment: str, rehearsal: bool) -> dict[str, object]:
+def run_launch(
+    manifest: str, variant: Variant, environment: str, rehearsal: bool
+) -> dict[str, object]:
     """Run the flow in this process and return its report (as a dict), GO or NO-GO.
 
     Raises GoliveError for bad input found inside the run (it never reaches a verdict).

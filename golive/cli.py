@@ -22,8 +22,11 @@ from golive.errors import GoliveError
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Take a web system to live through the launch plan, GO or NO-GO.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Take a web system to live through the launch plan, GO or NO-GO.",
+)
 console = Console()
 EXIT_GO, EXIT_NO_GO, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -36,12 +39,16 @@ PREFECT_DEFAULTS = {
 
 
 def print_report(report: dict[str, Any]) -> None:
-    table = Table(title=f"Launch {report['launch_id']}: {report['target']} {report['variant']} "
-                        f"→ {report['environment']}")
+    table = Table(
+        title=f"Launch {report['launch_id']}: {report['target']} {report['variant']} "
+        f"→ {report['environment']}"
+    )
     for column in ("category", "score", "blocking", "gates"):
         table.add_column(column)
     for row in report["scorecard"]:
-        table.add_row(row["category"], str(row["score"]), "yes" if row["blocking"] else "no", row["gates"])
+        table.add_row(
+            row["category"], str(row["score"]), "yes" if row["blocking"] else "no", row["gates"]
+        )
     console.print(table)
     for line in report["rollback"]:
         console.print(f"rollback: {line}")
@@ -56,7 +63,9 @@ def run(
     variant: Annotated[Literal["full", "soft"], typer.Argument(help="full or soft launch")],
     manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
     environment: Annotated[str, typer.Option(help="environment to launch into")] = "production",
-    rehearsal: Annotated[bool, typer.Option(help="disposable environment, torn down after")] = False,
+    rehearsal: Annotated[
+        bool, typer.Option(help="disposable environment, torn down after")
+    ] = False,
     report_json: Annotated[Path | None, typer.Option(help="write the report as JSON here")] = None,
 ) -> None:
     """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input."""
@@ -80,15 +89,22 @@ def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")]
     for column in ("id", "started (UTC)", "target", "variant", "environment", "verdict", "why"):
         table.add_column(column)
     for launch in open_ledger().recent_launches(limit):
-        table.add_row(str(launch.id), launch.started_at.strftime("%Y-%m-%d %H:%M:%S"), launch.target,
-                      launch.variant + (" (rehearsal)" if launch.rehearsal else ""),
-                      launch.environment, launch.verdict or "running",
-                      (launch.reasons.splitlines() or [""])[0][:80])
+        table.add_row(
+            str(launch.id),
+            launch.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            launch.target,
+            launch.variant + (" (rehearsal)" if launch.rehearsal else ""),
+            launch.environment,
+            launch.verdict or "running",
+            (launch.reasons.splitlines() or [""])[0][:80],
+        )
     console.print(table)
 
 
 @app.command()
-def down(environment: Annotated[str, typer.Option(help="environment to stop")] = "production") -> None:
+def down(
+    environment: Annotated[str, typer.Option(help="environment to stop")] = "production",
+) -> None:
     """Stop every service golive runs in an environment (its data is kept)."""
     backend = ProcessBackend(settings.environment_dir(environment))
     names = list(backend.running())
@@ -99,22 +115,10 @@ def down(environment: Annotated[str, typer.Option(help="environment to stop")] =
 
 def main() -> None:
     try:
-        code = app(standalone_mode=False)  # returns the exit code instead of raising Exit
+        app()  # typer handles usage errors itself: a message and exit 2
     except GoliveError as exc:
         print(f"golive: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors and aborts
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(EXIT_BAD_INPUT)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
-    sys.exit(code if isinstance(code, int) else EXIT_GO)
 
 
 if __name__ == "__main__":

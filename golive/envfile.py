@@ -40,7 +40,9 @@ def resolve_database_url(url: str, data_dir: Path) -> str:
 class Redactor:
     """Replaces every known secret value in a text with its key name."""
 
-    MIN_LENGTH = 6  # shorter values ("1", "true", "production") are not secrets and would mangle text
+    MIN_LENGTH = (
+        6  # shorter values ("1", "true", "production") are not secrets and would mangle text
+    )
 
     def __init__(self, values: dict[str, str]) -> None:
         pairs = [(v, k) for k, v in values.items() if len(v) >= self.MIN_LENGTH]

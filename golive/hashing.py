@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 # Generated or machine-local files that never change what a build or a test run means.
-IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".golive-reports", ".golive", ".mypy_cache", ".venv"}
+IGNORED_PARTS = {
+    "__pycache__",
+    ".pytest_cache",
+    ".golive-reports",
+    ".golive",
+    ".mypy_cache",
+    ".venv",
+}
 IGNORED_SUFFIXES = {".pyc", ".db", ".sqlite", ".log"}
 
 
@@ -17,7 +24,11 @@ def _files(root: Path) -> Iterable[Path]:
         return
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if path.is_file() and not IGNORED_PARTS.intersection(rel.parts) and path.suffix not in IGNORED_SUFFIXES:
+        if (
+            path.is_file()
+            and not IGNORED_PARTS.intersection(rel.parts)
+            and path.suffix not in IGNORED_SUFFIXES
+        ):
             yield path
 
 

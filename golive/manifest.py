@@ -155,7 +155,11 @@ def _field_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
     node: Any = data
     for item in loc:
         if isinstance(item, int):
-            name = node[item].get("name") if isinstance(node, list) and isinstance(node[item], dict) else None
+            name = (
+                node[item].get("name")
+                if isinstance(node, list) and isinstance(node[item], dict)
+                else None
+            )
             parts.append(f"[{name or item}]")
         else:
             parts.append(("." if parts else "") + item)
@@ -205,4 +209,6 @@ def _check_paths(path: Path, m: Manifest) -> None:
         required.append(("load.locustfile", m.load.locustfile))
     for field_name, rel in required:
         if not m.path(rel).exists():
-            raise ManifestError(f"{path}: {field_name}: {rel} does not exist (relative to the manifest)")
+            raise ManifestError(
+                f"{path}: {field_name}: {rel} does not exist (relative to the manifest)"
+            )

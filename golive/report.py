@@ -47,16 +47,29 @@ class LaunchReport:
 
     def markdown(self) -> str:
         kind = "rehearsal" if self.rehearsal else "launch"
-        lines = [f"# {self.verdict}: {self.target} {self.variant} {kind} to {self.environment}",
-                 "", f"Launch {self.launch_id}, readiness score {self.scorecard.overall}/100.", ""]
+        lines = [
+            f"# {self.verdict}: {self.target} {self.variant} {kind} to {self.environment}",
+            "",
+            f"Launch {self.launch_id}, readiness score {self.scorecard.overall}/100.",
+            "",
+        ]
         if self.scorecard.reasons:
             lines += ["## Why NO-GO", ""] + [f"- {r}" for r in self.scorecard.reasons] + [""]
-        lines += ["## Scorecard", "", "| category | score | blocking | gates |", "|---|---|---|---|"]
-        lines += [f"| {r.category} | {r.score} | {'yes' if r.blocking else 'no'} | {r.gates} |"
-                  for r in self.scorecard.rows]
+        lines += [
+            "## Scorecard",
+            "",
+            "| category | score | blocking | gates |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.category} | {r.score} | {'yes' if r.blocking else 'no'} | {r.gates} |"
+            for r in self.scorecard.rows
+        ]
         lines += ["", "## Gates", "", "| gate | status | seconds | summary |", "|---|---|---|---|"]
-        lines += [f"| {r.gate} | {r.status.value} | {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
-                  for r in self.results]
+        lines += [
+            f"| {r.gate} | {r.status.value} | {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
+            for r in self.results
+        ]
         if self.rollback:
             lines += ["", "## Rollback", ""] + [f"- {line}" for line in self.rollback]
         return "\n".join(lines) + "\n"

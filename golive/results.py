@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     WARNED = "warned"
     SKIPPED = "skipped"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Rows of the launch-readiness scorecard, in the order the plan runs them."""
 
     CONFIGURATION = "Configuration"
@@ -65,7 +65,9 @@ def passed(gate: str, category: Category, summary: str, **kw: Any) -> GateResult
     return GateResult(gate, category, Status.PASSED, False, kw.pop("score", 100), summary, **kw)
 
 
-def failed(gate: str, category: Category, summary: str, *, blocking: bool = True, **kw: Any) -> GateResult:
+def failed(
+    gate: str, category: Category, summary: str, *, blocking: bool = True, **kw: Any
+) -> GateResult:
     return GateResult(gate, category, Status.FAILED, blocking, kw.pop("score", 0), summary, **kw)
 
 

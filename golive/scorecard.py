@@ -29,8 +29,13 @@ class Row:
     gates: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"category": self.category, "score": self.score, "blocking": self.blocking,
-                "status": self.status, "gates": self.gates}
+        return {
+            "category": self.category,
+            "score": self.score,
+            "blocking": self.blocking,
+            "status": self.status,
+            "gates": self.gates,
+        }
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,13 @@ def decide(results: list[GateResult], variant: str) -> Scorecard:
         if not members:
             continue
         worst = min(members, key=lambda r: (r.blocks_launch is False, r.score))
-        rows.append(Row(category.value, min(r.score for r in members),
-                        any(r.blocks_launch for r in members), worst.status.value,
-                        ", ".join(r.gate for r in members)))
+        rows.append(
+            Row(
+                category.value,
+                min(r.score for r in members),
+                any(r.blocks_launch for r in members),
+                worst.status.value,
+                ", ".join(r.gate for r in members),
+            )
+        )
     return Scorecard("NO-GO" if reasons else "GO", rows, reasons)

@@ -1,1 +1,1 @@
-"""Prefect tasks: one module per gate. Each adds retries, caching and artifacts to golive's logic."""
+"""Prefect tasks: one module per gate, adding retries, caching and artifacts to golive's logic."""

@@ -21,7 +21,8 @@ def deploy_gate(ctx: LaunchContext, build: GateResult) -> GateResult:
     result = deploy(ctx.services(), releases, ctx.backend(), ctx.service_env(), ctx.redactor())
     if result.status is Status.PASSED:
         open_ledger().record_releases(
-            ctx.launch_id, ctx.environment,
+            ctx.launch_id,
+            ctx.environment,
             {name: (rel["release_id"], rel["path"]) for name, rel in releases.items()},
         )
     return result
@@ -30,9 +31,16 @@ def deploy_gate(ctx: LaunchContext, build: GateResult) -> GateResult:
 @task(name="rollback")
 def rollback_release(ctx: LaunchContext, previous: dict[str, tuple[int, str, str]]) -> list[str]:
     """previous: per service, the (ledger row id, release id, path) that was live before."""
-    lines = rollback(ctx.services(), {s: (rid, path) for s, (_, rid, path) in previous.items()},
-                     ctx.backend(), ctx.service_env())
-    restored = {s: row for s, (row, _, _) in previous.items()
-                if any(line.startswith(f"{s}:") and "serving again" in line for line in lines)}
+    lines = rollback(
+        ctx.services(),
+        {s: (rid, path) for s, (_, rid, path) in previous.items()},
+        ctx.backend(),
+        ctx.service_env(),
+    )
+    restored = {
+        s: row
+        for s, (row, _, _) in previous.items()
+        if any(line.startswith(f"{s}:") and "serving again" in line for line in lines)
+    }
     open_ledger().roll_back(ctx.launch_id, ctx.environment, restored)
     return lines

@@ -15,7 +15,16 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
     values = ctx.env_values()
     url = values.get(m.database.url_env, "")
     if not url:
-        return failed("migrate", Category.DATABASE,
-                      f"{m.env.production}: {m.database.url_env} is not set; the database URL is needed")
-    return migrate(m.path(m.database.alembic_ini), m.database.url_env, url,
-                   ctx.environment_dir / "backups", ctx.redactor(), m.database.timeout)
+        return failed(
+            "migrate",
+            Category.DATABASE,
+            f"{m.env.production}: {m.database.url_env} is not set; the database URL is needed",
+        )
+    return migrate(
+        m.path(m.database.alembic_ini),
+        m.database.url_env,
+        url,
+        ctx.environment_dir / "backups",
+        ctx.redactor(),
+        m.database.timeout,
+    )

@@ -27,6 +27,8 @@ def publish(ctx: LaunchContext, result: GateResult) -> None:
     create_table_artifact(
         key=artifact_key(result.gate),
         table=[{k: str(v) for k, v in row.items()} for row in table],
-        description=f"**{result.gate}: {result.status.value}** (score {result.score}) — {result.summary}",
+        description=(
+            f"**{result.gate}: {result.status.value}** (score {result.score}) — {result.summary}"
+        ),
     )
     open_ledger().record_gate(ctx.launch_id, result)

@@ -9,7 +9,9 @@ from golive.manifest import Service
 
 
 class DeployBackend(Protocol):
-    def start(self, service: Service, release_path: Path, release_id: str, env: dict[str, str]) -> None:
+    def start(
+        self, service: Service, release_path: Path, release_id: str, env: dict[str, str]
+    ) -> None:
         """Start one service of a release; returns once it has been launched (not yet healthy)."""
 
     def stop(self, name: str) -> None:

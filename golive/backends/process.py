@@ -17,6 +17,8 @@ from pathlib import Path
 from golive import runner
 from golive.manifest import Service
 
+START_MARK = "--- golive: starting release"
+
 
 def _alive(pid: int) -> bool:
     try:
@@ -48,9 +50,15 @@ class ProcessBackend:
         except (OSError, ValueError):
             return None
 
-    def start(self, service: Service, release_path: Path, release_id: str, env: dict[str, str]) -> None:
+    def start(
+        self, service: Service, release_path: Path, release_id: str, env: dict[str, str]
+    ) -> None:
         argv = shlex.split(service.command.replace("{port}", str(service.port)))
-        proc = runner.start(argv, cwd=release_path, env=env, log_path=self.log_dir / f"{service.name}.log")
+        log_path = self.log_dir / f"{service.name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "a") as log:
+            log.write(f"{START_MARK} {release_id}\n")
+        proc = runner.start(argv, cwd=release_path, env=env, log_path=log_path)
         self._children[service.name] = proc
         self.run_dir.mkdir(parents=True, exist_ok=True)
         state = {"pid": proc.pid, "release_id": release_id, "port": service.port}
@@ -92,6 +100,8 @@ class ProcessBackend:
             text = (self.log_dir / f"{name}.log").read_text(errors="replace")
         except OSError:
             return ""
+        # Only what the latest start wrote: an earlier release's last words would mislead.
+        text = text.rsplit(START_MARK, 1)[-1].split("\n", 1)[-1]
         return " | ".join(line.strip() for line in text.splitlines()[-lines:] if line.strip())
 
     def stop_all(self) -> None:

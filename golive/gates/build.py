@@ -17,11 +17,12 @@ from golive.manifest import Manifest, Service
 from golive.results import Category, GateResult, failed, passed
 
 GATE = "build"
+SPEC_FILE = ".golive-service.json"  # how the release runs, so a rollback starts it as it was built
 
 
 def release_id(manifest: Manifest, service: Service) -> str:
     roots = [manifest.path(service.source), *(manifest.path(p) for p in service.include)]
-    return tree_digest(*roots, extra=[service.command])[:16]
+    return tree_digest(*roots, extra=[service.model_dump_json()])[:16]
 
 
 def release_path(store: Path, service: Service, rid: str) -> Path:
@@ -44,6 +45,7 @@ def build_release(manifest: Manifest, service: Service, store: Path) -> tuple[st
         for extra in service.include:
             src = manifest.path(extra)
             shutil.copytree(src, staging / src.name, ignore=_ignore)
+        (staging / SPEC_FILE).write_text(service.model_dump_json(indent=2))
         staging.rename(target)
     except FileExistsError:
         shutil.rmtree(staging, ignore_errors=True)  # another build of the same content won
@@ -51,6 +53,11 @@ def build_release(manifest: Manifest, service: Service, store: Path) -> tuple[st
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return rid, target
+
+
+def release_service(path: Path) -> Service:
+    """The service spec a release was built with."""
+    return Service.model_validate_json((path / SPEC_FILE).read_text())
 
 
 def build(manifest: Manifest, services: list[Service], store: Path) -> GateResult:
@@ -61,9 +68,19 @@ def build(manifest: Manifest, services: list[Service], store: Path) -> GateResul
             rid, path = build_release(manifest, svc, store)
             releases[svc.name] = {"release_id": rid, "path": str(path)}
     except OSError as exc:
-        return failed(GATE, Category.BUILD, f"release of {svc.name} could not be written: {exc}",
-                      duration_s=time.monotonic() - started)
+        return failed(
+            GATE,
+            Category.BUILD,
+            f"release of {svc.name} could not be written: {exc}",
+            duration_s=time.monotonic() - started,
+        )
     rows = [{"service": name, "release": r["release_id"]} for name, r in releases.items()]
-    return passed(GATE, Category.BUILD, f"{len(releases)} release(s): " +
-                  ", ".join(f"{n}@{r['release_id'][:8]}" for n, r in releases.items()),
-                  details=rows, data={"releases": releases}, duration_s=time.monotonic() - started)
+    return passed(
+        GATE,
+        Category.BUILD,
+        f"{len(releases)} release(s): "
+        + ", ".join(f"{n}@{r['release_id'][:8]}" for n, r in releases.items()),
+        details=rows,
+        data={"releases": releases},
+        duration_s=time.monotonic() - started,
+    )

@@ -24,7 +24,7 @@ from golive.errors import ToolError
 from golive.results import Category, GateResult, failed, passed
 
 GATE = "migrate"
-RUNNING = re.compile(r"Running upgrade (\S*) -> (\S+)")
+RUNNING = re.compile(r"Running upgrade (\S*) -> ([^\s,]+)")
 
 
 def head_revisions(alembic_ini: Path) -> tuple[str, ...]:
@@ -55,8 +55,14 @@ def backup_sqlite(url: str, backup_dir: Path) -> Path | None:
     return target
 
 
-def migrate(alembic_ini: Path, url_env: str, url: str, backup_dir: Path, redact: Redactor,
-            timeout: float = 300) -> GateResult:
+def migrate(
+    alembic_ini: Path,
+    url_env: str,
+    url: str,
+    backup_dir: Path,
+    redact: Redactor,
+    timeout: float = 300,
+) -> GateResult:
     started = time.monotonic()
 
     def elapsed() -> float:
@@ -66,13 +72,19 @@ def migrate(alembic_ini: Path, url_env: str, url: str, backup_dir: Path, redact:
     try:
         before = current_revision(url)
     except SQLAlchemyError as exc:
-        return failed(GATE, Category.DATABASE, f"database in {url_env} cannot be reached: "
-                      f"{type(exc).__name__}; check the server and the URL", duration_s=elapsed())
+        return failed(
+            GATE,
+            Category.DATABASE,
+            f"database in {url_env} cannot be reached: "
+            f"{type(exc).__name__}; check the server and the URL",
+            duration_s=elapsed(),
+        )
     backup = backup_sqlite(url, backup_dir) if url.startswith("sqlite") else None
     argv = [sys.executable, "-m", "alembic", "-c", str(alembic_ini), "upgrade", "head"]
     try:
-        done = runner.run(argv, cwd=alembic_ini.parent, timeout=timeout,
-                          env=runner.child_env({url_env: url}))
+        done = runner.run(
+            argv, cwd=alembic_ini.parent, timeout=timeout, env=runner.child_env({url_env: url})
+        )
     except ToolError as exc:
         return failed(GATE, Category.DATABASE, str(exc), duration_s=elapsed())
     data = {"before": before, "heads": list(heads), "backup": str(backup) if backup else None}
@@ -81,16 +93,41 @@ def migrate(alembic_ini: Path, url_env: str, url: str, backup_dir: Path, redact:
         steps = RUNNING.findall(done.stderr + done.stdout)
         where = f"revision {steps[-1][1]}" if steps else "start-up"
         summary = f"alembic upgrade head failed at {where}: {redact(done.tail(1))}"
-        return failed(GATE, Category.DATABASE, summary, data=data, evidence=evidence,
-                      details=[{"revision": s[1], "from": s[0] or "base"} for s in steps],
-                      duration_s=elapsed())
+        return failed(
+            GATE,
+            Category.DATABASE,
+            summary,
+            data=data,
+            evidence=evidence,
+            details=[{"revision": s[1], "from": s[0] or "base"} for s in steps],
+            duration_s=elapsed(),
+        )
     after = current_revision(url)
     data["after"] = after
-    applied = [{"revision": b, "from": a or "base"} for a, b in RUNNING.findall(done.stderr + done.stdout)]
+    applied = [
+        {"revision": b, "from": a or "base"} for a, b in RUNNING.findall(done.stderr + done.stdout)
+    ]
     if after not in heads:
-        return failed(GATE, Category.DATABASE, f"database is at {after}, not head {', '.join(heads)}",
-                      data=data, details=applied, evidence=evidence, duration_s=elapsed())
-    summary = (f"upgraded {before or 'empty database'} -> {after} ({len(applied)} revisions)"
-               if applied else f"already at head {after}")
-    return passed(GATE, Category.DATABASE, summary, data=data, details=applied, evidence=evidence,
-                  duration_s=elapsed())
+        return failed(
+            GATE,
+            Category.DATABASE,
+            f"database is at {after}, not head {', '.join(heads)}",
+            data=data,
+            details=applied,
+            evidence=evidence,
+            duration_s=elapsed(),
+        )
+    summary = (
+        f"upgraded {before or 'empty database'} -> {after} ({len(applied)} revisions)"
+        if applied
+        else f"already at head {after}"
+    )
+    return passed(
+        GATE,
+        Category.DATABASE,
+        summary,
+        data=data,
+        details=applied,
+        evidence=evidence,
+        duration_s=elapsed(),
+    )

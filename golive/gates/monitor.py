@@ -39,14 +39,29 @@ def monitor(services: list[Service]) -> GateResult:
     with httpx.Client(timeout=5.0) as client:
         for svc in services:
             count, problem = scrape(client, svc)
-            rows.append({"service": svc.name, "endpoint": svc.metrics, "families": count,
-                         "problem": problem or "-"})
+            rows.append(
+                {
+                    "service": svc.name,
+                    "endpoint": svc.metrics,
+                    "families": count,
+                    "problem": problem or "-",
+                }
+            )
     bad = [r for r in rows if r["problem"] != "-"]
     duration = time.monotonic() - started
     if bad:
-        return failed(GATE, Category.MONITORING, f"service {bad[0]['service']}: {bad[0]['problem']}",
-                      score=round(100 * (len(rows) - len(bad)) / len(rows)), details=rows,
-                      duration_s=duration)
-    return passed(GATE, Category.MONITORING,
-                  f"{len(rows)} metrics endpoint(s) scraped directly (no Prometheus configured)",
-                  details=rows, duration_s=duration)
+        return failed(
+            GATE,
+            Category.MONITORING,
+            f"service {bad[0]['service']}: {bad[0]['problem']}",
+            score=round(100 * (len(rows) - len(bad)) / len(rows)),
+            details=rows,
+            duration_s=duration,
+        )
+    return passed(
+        GATE,
+        Category.MONITORING,
+        f"{len(rows)} metrics endpoint(s) scraped directly (no Prometheus configured)",
+        details=rows,
+        duration_s=duration,
+    )

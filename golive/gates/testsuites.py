@@ -10,8 +10,9 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from junitparser import Error, Failure, JUnitXml, Skipped
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 from junitparser.junitparser import JUnitXmlError
 
 from golive import runner
@@ -37,9 +38,14 @@ class SuiteOutcome:
         return not self.problem and self.failed == 0
 
     def row(self) -> dict[str, object]:
-        return {"suite": self.name, "critical": self.critical, "passed": self.passed,
-                "failed": self.failed, "skipped": self.skipped,
-                "failing": ", ".join(self.failing[:10]) or self.problem}
+        return {
+            "suite": self.name,
+            "critical": self.critical,
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "failing": ", ".join(self.failing[:10]) or self.problem,
+        }
 
 
 def read_junit(path: Path, outcome: SuiteOutcome) -> None:
@@ -47,10 +53,14 @@ def read_junit(path: Path, outcome: SuiteOutcome) -> None:
     suites = [xml] if xml._tag == "testsuite" else list(xml)
     for suite in suites:
         for case in suite:
+            if not isinstance(case, TestCase):
+                continue  # a nested suite's cases are counted where it is listed itself
             kinds = {type(r) for r in case.result}
             if kinds & {Failure, Error}:
                 outcome.failed += 1
-                outcome.failing.append(f"{case.classname}::{case.name}" if case.classname else case.name)
+                outcome.failing.append(
+                    f"{case.classname}::{case.name}" if case.classname else case.name
+                )
             elif Skipped in kinds:
                 outcome.skipped += 1
             else:
@@ -94,15 +104,22 @@ def run_tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult
     rows = [o.row() for o in outcomes]
     total = sum(o.passed + o.failed for o in outcomes)
     score = round(100 * sum(o.passed for o in outcomes) / total) if total else 0
-    kw = {"details": rows, "evidence": evidence, "duration_s": time.monotonic() - started}
+    kw: dict[str, Any] = {
+        "details": rows,
+        "evidence": evidence,
+        "duration_s": time.monotonic() - started,
+    }
     bad = [o for o in outcomes if not o.ok]
     if not suites:
         return warned(GATE, Category.TESTS, "no test suites in the manifest", score=0, **kw)
     if not bad:
         return passed(GATE, Category.TESTS, f"{total} tests passed in {len(suites)} suite(s)", **kw)
     first = bad[0]
-    what = (f"{first.failed} failing test(s), first {first.failing[0]}" if first.failing
-            else first.problem)
+    what = (
+        f"{first.failed} failing test(s), first {first.failing[0]}"
+        if first.failing
+        else first.problem
+    )
     summary = f"suite {first.name}: {what}"
     if any(o.critical for o in bad):
         return failed(GATE, Category.TESTS, summary, score=score, **kw)

@@ -47,30 +47,58 @@ class Ledger:
         with self._session.begin() as session:
             yield session
 
-    def start_launch(self, *, target: str, environment: str, variant: str, rehearsal: bool,
-                     flow_run_id: str | None = None) -> int:
+    def start_launch(
+        self,
+        *,
+        target: str,
+        environment: str,
+        variant: str,
+        rehearsal: bool,
+        flow_run_id: str | None = None,
+    ) -> int:
         with self.session() as s:
-            launch = Launch(target=target, environment=environment, variant=variant,
-                            rehearsal=rehearsal, flow_run_id=flow_run_id, reasons="")
+            launch = Launch(
+                target=target,
+                environment=environment,
+                variant=variant,
+                rehearsal=rehearsal,
+                flow_run_id=flow_run_id,
+                reasons="",
+            )
             s.add(launch)
             s.flush()
             return launch.id
 
     def record_gate(self, launch_id: int, result: GateResult) -> None:
         with self.session() as s:
-            s.add(GateRun(launch_id=launch_id, gate=result.gate, category=result.category.value,
-                          status=result.status.value, blocking=result.blocks_launch,
-                          score=result.score, summary=result.summary, duration_s=result.duration_s))
+            s.add(
+                GateRun(
+                    launch_id=launch_id,
+                    gate=result.gate,
+                    category=result.category.value,
+                    status=result.status.value,
+                    blocking=result.blocks_launch,
+                    score=result.score,
+                    summary=result.summary,
+                    duration_s=result.duration_s,
+                )
+            )
 
     def finish_launch(self, launch_id: int, verdict: str, reasons: list[str]) -> None:
         with self.session() as s:
-            s.execute(update(Launch).where(Launch.id == launch_id)
-                      .values(verdict=verdict, reasons="\n".join(reasons), finished_at=utcnow()))
+            s.execute(
+                update(Launch)
+                .where(Launch.id == launch_id)
+                .values(verdict=verdict, reasons="\n".join(reasons), finished_at=utcnow())
+            )
 
     def gate_runs(self, launch_id: int) -> list[GateRun]:
         with self.session() as s:
-            return list(s.scalars(select(GateRun).where(GateRun.launch_id == launch_id)
-                                  .order_by(GateRun.id)))
+            return list(
+                s.scalars(
+                    select(GateRun).where(GateRun.launch_id == launch_id).order_by(GateRun.id)
+                )
+            )
 
     def passed_gates(self, launch_id: int) -> list[str]:
         return [g.gate for g in self.gate_runs(launch_id) if g.status == "passed"]
@@ -82,36 +110,58 @@ class Ledger:
     def live_releases(self, environment: str) -> dict[str, Release]:
         """The last known good release of each service in an environment."""
         with self.session() as s:
-            rows = s.scalars(select(Release).where(Release.environment == environment,
-                                                   Release.status == "live"))
+            rows = s.scalars(
+                select(Release).where(Release.environment == environment, Release.status == "live")
+            )
             return {r.service: r for r in rows}
 
-    def record_releases(self, launch_id: int, environment: str,
-                        releases: dict[str, tuple[str, str]]) -> None:
+    def record_releases(
+        self, launch_id: int, environment: str, releases: dict[str, tuple[str, str]]
+    ) -> None:
         """Make these (release_id, path) per service live, retiring what was live before."""
         with self.session() as s:
-            s.execute(update(Release).where(Release.environment == environment,
-                                            Release.service.in_(releases), Release.status == "live")
-                      .values(status="retired"))
+            s.execute(
+                update(Release)
+                .where(
+                    Release.environment == environment,
+                    Release.service.in_(releases),
+                    Release.status == "live",
+                )
+                .values(status="retired")
+            )
             for service, (release_id, path) in releases.items():
-                s.add(Release(launch_id=launch_id, environment=environment, service=service,
-                              release_id=release_id, path=path, status="live"))
+                s.add(
+                    Release(
+                        launch_id=launch_id,
+                        environment=environment,
+                        service=service,
+                        release_id=release_id,
+                        path=path,
+                        status="live",
+                    )
+                )
 
     def roll_back(self, launch_id: int, environment: str, restored: dict[str, int]) -> None:
         """Mark this launch's releases rolled back and the restored ones (by row id) live again."""
         with self.session() as s:
-            s.execute(update(Release).where(Release.launch_id == launch_id,
-                                            Release.environment == environment)
-                      .values(status="rolled_back"))
+            s.execute(
+                update(Release)
+                .where(Release.launch_id == launch_id, Release.environment == environment)
+                .values(status="rolled_back")
+            )
             if restored:
-                s.execute(update(Release).where(Release.id.in_(restored.values()))
-                          .values(status="live"))
+                s.execute(
+                    update(Release).where(Release.id.in_(restored.values())).values(status="live")
+                )
 
     def retire_environment(self, environment: str) -> None:
         """An environment torn down has nothing live any more."""
         with self.session() as s:
-            s.execute(update(Release).where(Release.environment == environment,
-                                            Release.status == "live").values(status="retired"))
+            s.execute(
+                update(Release)
+                .where(Release.environment == environment, Release.status == "live")
+                .values(status="retired")
+            )
 
 
 _open: dict[str, Ledger] = {}

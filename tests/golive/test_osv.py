@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +12,6 @@ import yaml
 
 from golive import osv
 from golive.errors import GoliveError
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_advisories() -> Path:
-    """The PyPA advisory snapshot beside the repo; skips without it (fails under CI=true)."""
-    folder = REPO_ROOT.parent / "shared" / "advisory-database"
-    if not (folder / "vulns").is_dir():
-        reason = "real advisory data missing: ../shared/advisory-database (beside the repo)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return folder
 
 
 def record(
@@ -144,8 +130,8 @@ def test_load_names_a_bad_record_file(tmp_path: Path) -> None:
         osv.load_records(tmp_path / "absent", ["demo-pkg"])
 
 
-def test_real_record_urllib3_pysec_2019_133() -> None:
-    records = osv.load_records(shared_advisories(), ["urllib3"])
+def test_real_record_urllib3_pysec_2019_133(shared_advisories: Path) -> None:
+    records = osv.load_records(shared_advisories, ["urllib3"])
     (rec,) = [r for r in records if r["id"] == "PYSEC-2019-133"]  # fixed in 1.24.2
     assert osv.affects(rec, "urllib3", "1.24.1")
     assert osv.affects(rec, "URLLib3", "0.3")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 
 from golive.gates.audit import audit, audit_cache_key, requirement_names
 from golive.results import Category, Status
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Read off vulns/urllib3 and vulns/jinja2 of the snapshot: every record whose ECOSYSTEM range
 # holds the pinned version. Not there: urllib3 PYSEC-2017-98 (1.17 to 1.18.1), PYSEC-2018-32
@@ -31,16 +28,9 @@ URLLIB3_1_24_1 = {
 JINJA2_2_10 = {"PYSEC-2019-217": "2.10.1", "PYSEC-2021-66": "2.11.3"}
 
 
-@pytest.fixture(scope="module")
-def advisories() -> Path:
-    """The PyPA advisory snapshot beside the repo; skips without it (fails under CI=true)."""
-    folder = REPO_ROOT.parent / "shared" / "advisory-database"
-    if not (folder / "vulns").is_dir():
-        reason = "real advisory data missing: ../shared/advisory-database (beside the repo)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return folder
+@pytest.fixture
+def advisories(shared_advisories: Path) -> Path:
+    return shared_advisories
 
 
 def write(path: Path, text: str) -> Path:

@@ -30,7 +30,9 @@ def upgrade() -> None:
     op.create_table(
         "gate_runs",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("launch_id", sa.Integer, sa.ForeignKey("launches.id"), nullable=False, index=True),
+        sa.Column(
+            "launch_id", sa.Integer, sa.ForeignKey("launches.id"), nullable=False, index=True
+        ),
         sa.Column("gate", sa.String(40), nullable=False),
         sa.Column("category", sa.String(40), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
@@ -43,7 +45,9 @@ def upgrade() -> None:
     op.create_table(
         "releases",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("launch_id", sa.Integer, sa.ForeignKey("launches.id"), nullable=False, index=True),
+        sa.Column(
+            "launch_id", sa.Integer, sa.ForeignKey("launches.id"), nullable=False, index=True
+        ),
         sa.Column("environment", sa.String(80), nullable=False, index=True),
         sa.Column("service", sa.String(40), nullable=False),
         sa.Column("release_id", sa.String(64), nullable=False),

@@ -1,0 +1,73 @@
+"""Shared fixtures: one Prefect test harness per session, a golive home per test, a copy of the
+example target to alter, and the real advisory data beside the repository.
+
+A test whose component is missing skips with the reason on a user's machine and fails under
+CI=true: CI must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO_ROOT / "examples" / "azora"
+SHARED_ADVISORIES = REPO_ROOT.parent / "shared" / "advisory-database"
+
+
+def missing(reason: str) -> NoReturn:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: a missing component fails, it does not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_advisories() -> Path:
+    """The real PyPA advisory snapshot beside the repository (tests only; golive never needs it)."""
+    if not (SHARED_ADVISORIES / "vulns").is_dir():
+        missing("real advisory data missing: ../shared/advisory-database beside the repository")
+    return SHARED_ADVISORIES
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect API for the whole session, with its own result (cache) storage."""
+    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    storage = tmp_path_factory.mktemp("prefect-results")
+    with (
+        temporary_settings({PREFECT_RESULTS_LOCAL_STORAGE_PATH: storage}),
+        prefect_test_harness(server_startup_timeout=90),
+    ):
+        yield
+
+
+@pytest.fixture
+def golive_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh GOLIVE_HOME; every service a test left running in it is stopped afterwards."""
+    from golive.backends.process import ProcessBackend
+
+    home = tmp_path / "golive-home"
+    monkeypatch.setenv("GOLIVE_HOME", str(home))
+    monkeypatch.delenv("GOLIVE_LEDGER_URL", raising=False)
+    yield home
+    for env_dir in (home / "environments").glob("*"):
+        ProcessBackend(env_dir).stop_all()
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Path:
+    """A private copy of the example target to alter; returns its launch.toml."""
+    copy = tmp_path / "azora"
+    shutil.copytree(
+        EXAMPLE,
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__", ".golive-reports", "*.db", ".pytest_cache"),
+    )
+    return copy / "launch.toml"

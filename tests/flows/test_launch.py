@@ -1,0 +1,258 @@
+"""Whole launches of (altered copies of) the example: real processes, databases, pip-audit, locust.
+
+Each NO-GO case alters one thing in a private copy of the example and checks the verdict names
+the right gate and reason. Artifacts, logs and task states are read back from the Prefect API.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
+from prefect.logging.handlers import APILogHandler
+
+from flows.launch import run_launch
+from golive.backends.process import ProcessBackend
+from golive.envfile import read_env
+from golive.ledger import open_ledger
+from golive.manifest import load
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
+GATES = ["configure", "migrate", "audit", "tests", "build", "deploy", "monitor", "smoke", "load"]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def set_env(target: Path, key: str, value: str) -> None:
+    env_file = target.parent / ".env.production"
+    lines = [ln for ln in env_file.read_text().splitlines() if not ln.startswith(f"{key}=")]
+    env_file.write_text("\n".join([*lines, f"{key}={value}"]) + "\n")
+
+
+def flow_run_id(report: dict[str, Any]) -> str:
+    launch = next(x for x in open_ledger().recent_launches() if x.id == report["launch_id"])
+    assert launch.flow_run_id
+    return launch.flow_run_id
+
+
+def artifacts(report: dict[str, Any]) -> dict[str, Any]:
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id(report)])
+            )
+        )
+    return {a.key: a for a in found}
+
+
+def logs(report: dict[str, Any]) -> str:
+    APILogHandler().flush()  # logs travel in batches: send what is queued first
+    with get_client(sync_client=True) as client:
+        found = client.read_logs(
+            LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id(report)]))
+        )
+    return "\n".join(log.message for log in found)
+
+
+def task_states(report: dict[str, Any]) -> dict[str, str]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id(report)]))
+        )
+    return {
+        run.task_key.split("-")[0] if False else run.name.rsplit("-", 1)[0]: run.state_name or ""
+        for run in runs
+    }
+
+
+def gate(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(g for g in report["gates"] if g["gate"] == name)
+
+
+def test_full_rehearsal_of_the_example_is_go_and_leaks_no_secret(
+    target: Path, golive_home: Path
+) -> None:
+    report = run_launch(str(target), "full", "production", rehearsal=True)
+    assert report["verdict"] == "GO", report["reasons"]
+    assert [g["gate"] for g in report["gates"]] == GATES
+    assert all(g["status"] == "passed" for g in report["gates"])
+
+    found = artifacts(report)
+    assert {f"gate-{g}" for g in GATES} | {"launch-scorecard", "launch-report"} <= set(found)
+    assert "GO" in found["launch-report"].data
+    rows = json.loads(found["launch-scorecard"].data)
+    assert {r["category"] for r in rows} >= {"Configuration", "Security", "Database", "Load"}
+
+    # The rehearsal's environment is gone; its report and evidence stay.
+    assert not (golive_home / "environments" / "production-rehearsal").exists()
+    launch_dir = golive_home / "launches" / str(report["launch_id"])
+    assert json.loads((launch_dir / "report.json").read_text())["verdict"] == "GO"
+    assert (launch_dir / "evidence" / "load" / "locust_stats.csv").is_file()
+
+    # Every value but APP_ENV ("production" names the environment everywhere, rightly).
+    values = read_env(target.parent / ".env.production")
+    secrets = [v for k, v in values.items() if k != "APP_ENV"]
+    assert len(secrets) >= 7
+    written = [logs(report), json.dumps(report), (launch_dir / "report.md").read_text()]
+    written += [f"{a.data} {a.description}" for a in found.values()]
+    written += [p.read_text(errors="replace") for p in launch_dir.rglob("*") if p.is_file()]
+    for value in secrets:
+        leaks = [
+            text[max(0, text.find(value) - 80) : text.find(value) + 40]
+            for text in written
+            if value in text
+        ]
+        assert not leaks, f"a secret value reached a log, artifact or report: {leaks[:1]}"
+
+
+def test_soft_launch_starts_only_core_services(target: Path, golive_home: Path) -> None:
+    report = run_launch(str(target), "soft", "production", rehearsal=False)
+    assert report["verdict"] == "GO", report["reasons"]
+    assert "load" not in [g["gate"] for g in report["gates"]]
+    running = ProcessBackend(golive_home / "environments" / "production").running()
+    assert set(running) == {"api", "payments"}
+    assert httpx.get("http://127.0.0.1:18101/health").status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get("http://127.0.0.1:18103/health")
+    live = open_ledger().live_releases("production")
+    assert {s: r.release_id for s, r in live.items()} == running
+
+
+@pytest.mark.parametrize(
+    ("alter", "gate_name", "reason"),
+    [
+        (
+            lambda t: set_env(t, "JWT_SECRET", "changeme"),
+            "configure",
+            "JWT_SECRET still holds a placeholder",
+        ),
+        (
+            lambda t: set_env(t, "PAYMENT_SECRET_KEY", "sk_test_" + "a1B2" * 10),
+            "configure",
+            "PAYMENT_SECRET_KEY is a test-mode payment key in production",
+        ),
+        (
+            lambda t: (t.parent / "tests" / "test_refunds.py").write_text(
+                "def test_refund_total():\n    assert 2 + 2 == 5\n"
+            ),
+            "tests",
+            "test_refund_total",
+        ),
+        (
+            lambda t: (t.parent / "migrations" / "versions" / "0004_broken.py").write_text(
+                '"""Broken."""\nrevision = "0004"\ndown_revision = "0003"\n\n\ndef upgrade():\n'
+                '    raise RuntimeError("cannot add column")\n'
+            ),
+            "migrate",
+            "failed at revision 0004",
+        ),
+    ],
+    ids=["placeholder-secret", "test-mode-payment-key", "failing-test", "migration-raises"],
+)
+def test_hour_one_defects_are_no_go_before_anything_deploys(
+    target: Path,
+    golive_home: Path,
+    alter,
+    gate_name: str,  # type: ignore[no-untyped-def]
+    reason: str,
+) -> None:
+    alter(target)
+    report = run_launch(str(target), "full", "production", rehearsal=False)
+    assert report["verdict"] == "NO-GO"
+    assert report["reasons"][0].startswith(f"{gate_name}: ") and reason in report["reasons"][0], (
+        report["reasons"]
+    )
+    assert gate(report, gate_name)["blocking"]
+    assert "deploy" not in [g["gate"] for g in report["gates"]]
+    assert ProcessBackend(golive_home / "environments" / "production").running() == {}
+
+
+def test_a_vulnerable_pin_is_no_go_naming_the_advisory(
+    target: Path, shared_advisories: Path
+) -> None:
+    (target.parent / "requirements.txt").write_text(
+        (target.parent / "requirements.txt").read_text() + "urllib3==1.24.1\n"
+    )
+    edit(target, 'advisories = "advisories"', f'advisories = "{shared_advisories}"')
+    report = run_launch(str(target), "soft", "production", rehearsal=True)
+    assert report["verdict"] == "NO-GO"
+    assert report["reasons"][0].startswith("audit: ")
+    assert "urllib3 1.24.1" in report["reasons"][0] and "PYSEC-" in report["reasons"][0]
+
+
+def test_a_failing_critical_smoke_check_is_no_go_and_rolls_back(
+    target: Path, golive_home: Path
+) -> None:
+    edit(target, "amount_cents = 1999", "amount_cents = -5")  # the charge endpoint refuses it
+    report = run_launch(str(target), "soft", "production", rehearsal=False)
+    assert report["verdict"] == "NO-GO"
+    assert report["reasons"][0].startswith("smoke: critical check payment-processing"), report[
+        "reasons"
+    ]
+    assert "expected 201, got 422" in report["reasons"][0]
+    assert any("no earlier release" in line for line in report["rollback"])
+    assert ProcessBackend(golive_home / "environments" / "production").running() == {}
+
+
+def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
+    target: Path, golive_home: Path
+) -> None:
+    first = run_launch(str(target), "soft", "production", rehearsal=False)
+    assert first["verdict"] == "GO", first["reasons"]
+    backend = ProcessBackend(golive_home / "environments" / "production")
+    good = backend.running()
+
+    # The new release of payments starts but never answers (a hung start-up).
+    edit(
+        target,
+        'command = "python -m uvicorn app:app --host 127.0.0.1 --port {port}"\nport = 18102',
+        "command = \"python -c 'import time; time.sleep(3600)'\"\nport = 18102\nhealth_timeout = 4",
+    )
+    second = run_launch(str(target), "soft", "production", rehearsal=False)
+    assert second["verdict"] == "NO-GO"
+    assert second["reasons"][0].startswith("deploy: service payments did not become healthy"), (
+        second["reasons"]
+    )
+    assert all("serving again" in line for line in second["rollback"]), second["rollback"]
+    assert backend.running() == good  # the previous release of every service, serving again
+    assert (
+        httpx.post(
+            "http://127.0.0.1:18102/charges",
+            json={"amount_cents": 100, "currency": "EUR", "customer": "after@rollback.test"},
+        ).status_code
+        == 201
+    )
+    live = open_ledger().live_releases("production")
+    assert {s: r.release_id for s, r in live.items()} == good
+
+
+def test_second_run_takes_audit_tests_and_build_from_the_cache(target: Path) -> None:
+    run_launch(str(target), "soft", "production", rehearsal=True)
+    again = run_launch(str(target), "soft", "production", rehearsal=True)
+    states = task_states(again)
+    assert {g: states[g] for g in ("audit", "tests", "build")} == dict.fromkeys(
+        ("audit", "tests", "build"), "Cached"
+    )
+    assert states["configure"] == states["deploy"] == "Completed"
+
+    requirements = target.parent / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("httpx==0.28.1", "httpx==0.28.0"))
+    changed = run_launch(str(target), "soft", "production", rehearsal=True)
+    assert task_states(changed)["audit"] == "Completed"
+    assert load(target).audit.requirements

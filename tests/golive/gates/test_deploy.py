@@ -1,0 +1,110 @@
+"""Build and deploy on the process backend: real releases, real processes, real ports."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from golive import runner
+from golive.backends.process import ProcessBackend
+from golive.envfile import Redactor, read_env
+from golive.gates.build import build
+from golive.gates.deploy import deploy, rollback
+from golive.gates.migrate import migrate
+from golive.manifest import Manifest, load
+from golive.results import Status
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "env"
+    yield path
+    ProcessBackend(path).stop_all()
+
+
+def prepare(
+    target: Path, env_dir: Path
+) -> tuple[Manifest, dict[str, dict[str, str]], dict[str, str]]:
+    m = load(target)
+    url = f"sqlite:///{env_dir / 'azora.db'}"
+    env_dir.mkdir(parents=True, exist_ok=True)
+    assert (
+        migrate(m.path(m.database.alembic_ini), "DATABASE_URL", url, env_dir, Redactor({})).status
+        is Status.PASSED
+    )
+    built = build(m, m.services_in_start_order(), env_dir.parent / "releases")
+    values = {**read_env(m.path(m.env.production)), "DATABASE_URL": url}
+    return m, built.data["releases"], runner.child_env(values)
+
+
+def test_build_is_content_addressed_and_repeatable(target: Path, tmp_path: Path) -> None:
+    m = load(target)
+    first = build(m, m.services, tmp_path / "store")
+    again = build(m, m.services, tmp_path / "store")
+    assert first.data == again.data
+    api = Path(first.data["releases"]["api"]["path"])
+    assert (api / "app.py").is_file() and (api / "azora_common" / "web.py").is_file()
+    (target.parent / "services" / "api" / "app.py").write_text(
+        (target.parent / "services" / "api" / "app.py").read_text() + "\n# changed\n"
+    )
+    changed = build(load(target), m.services, tmp_path / "store")
+    assert changed.data["releases"]["api"] != first.data["releases"]["api"]
+    assert changed.data["releases"]["payments"] == first.data["releases"]["payments"]
+
+
+def test_deploy_starts_in_order_and_all_are_healthy(target: Path, env_dir: Path) -> None:
+    m, releases, env = prepare(target, env_dir)
+    backend = ProcessBackend(env_dir)
+    result = deploy(m.services_in_start_order(), releases, backend, env, Redactor({}))
+    assert result.status is Status.PASSED, result.summary
+    assert set(backend.running()) == {"api", "payments", "assistant"}
+    assert httpx.get("http://127.0.0.1:18102/health").status_code == 200
+
+
+def test_a_port_taken_by_another_process_fails_before_anything_changes(
+    target: Path, env_dir: Path
+) -> None:
+    m, releases, env = prepare(target, env_dir)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 18102))
+        squatter.listen()
+        result = deploy(
+            m.services_in_start_order(), releases, ProcessBackend(env_dir), env, Redactor({})
+        )
+    assert result.status is Status.FAILED
+    assert "port 18102 of service payments is in use" in result.summary
+    assert "services[payments].port" in result.summary
+    assert ProcessBackend(env_dir).running() == {}
+
+
+def test_a_service_that_exits_fails_and_stops_what_was_started(target: Path, env_dir: Path) -> None:
+    m, releases, env = prepare(target, env_dir)
+    secret = "sk_test_" + "Z" * 40
+    env["PAYMENT_SECRET_KEY"] = secret
+    backend = ProcessBackend(env_dir)
+    result = deploy(
+        m.services_in_start_order(),
+        releases,
+        backend,
+        env,
+        Redactor({"PAYMENT_SECRET_KEY": secret}),
+    )
+    assert result.status is Status.FAILED and result.blocks_launch
+    assert "service payments did not become healthy: exited with code" in result.summary
+    assert secret not in result.summary
+    assert backend.running() == {}
+
+
+def test_rollback_brings_the_previous_release_back(target: Path, env_dir: Path) -> None:
+    m, releases, env = prepare(target, env_dir)
+    services = [m.service("api")]
+    backend = ProcessBackend(env_dir)
+    assert deploy(services, releases, backend, env, Redactor({})).status is Status.PASSED
+    previous = {"api": (releases["api"]["release_id"], releases["api"]["path"])}
+    lines = rollback(services, previous, backend, env)
+    assert lines == [f"api: release {releases['api']['release_id'][:8]} serving again"]
+    assert backend.running() == {"api": releases["api"]["release_id"]}

@@ -1,0 +1,50 @@
+"""The ledger: its own migrations, launches and gates, and the last known good release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from golive.errors import GoliveError
+from golive.ledger import Ledger
+from golive.results import Category, failed, passed
+
+
+def test_migrates_itself_and_records_a_launch(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'sub' / 'ledger.db'}")
+    assert {"launches", "gate_runs", "releases", "alembic_version"} <= set(
+        inspect(ledger.engine).get_table_names()
+    )
+    launch = ledger.start_launch(
+        target="azora", environment="production", variant="full", rehearsal=False
+    )
+    ledger.record_gate(launch, passed("configure", Category.CONFIGURATION, "ok"))
+    ledger.record_gate(launch, failed("audit", Category.SECURITY, "vulnerable"))
+    ledger.finish_launch(launch, "NO-GO", ["audit: vulnerable"])
+    assert ledger.passed_gates(launch) == ["configure"]
+    (row,) = ledger.recent_launches()
+    assert (row.verdict, row.reasons) == ("NO-GO", "audit: vulnerable")
+    Ledger(ledger.url)  # opening again runs no migration twice
+
+
+def test_live_release_is_the_last_good_one_and_rollback_restores_it(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    first = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    ledger.record_releases(first, "prod", {"api": ("r1", "/releases/api/r1")})
+    second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    previous = ledger.live_releases("prod")
+    ledger.record_releases(second, "prod", {"api": ("r2", "/releases/api/r2")})
+    assert ledger.live_releases("prod")["api"].release_id == "r2"
+    ledger.roll_back(second, "prod", {"api": previous["api"].id})
+    assert ledger.live_releases("prod")["api"].release_id == "r1"
+    assert ledger.live_releases("staging") == {}
+
+
+def test_an_unusable_ledger_url_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        GoliveError, match=r"ledger database .* cannot be opened.*GOLIVE_LEDGER_URL"
+    ) as err:
+        Ledger("postgresql+psycopg://golive:secret-pw@127.0.0.1:1/ledger")
+    assert "secret-pw" not in str(err.value)
