@@ -2,8 +2,9 @@
 
 Hour 1 runs configure, audit and tests in parallel and migrate after configure; any blocking
 failure there is NO-GO before anything is built. Hour 2 builds, deploys, then monitors and
-smoke-tests in parallel, then loads (full only). A NO-GO after deploy puts the previous live
-release back. The flow run ends Failed on NO-GO, so `--watch` and the CLI exit non-zero.
+smoke-tests in parallel, then loads (full only). On NO-GO the database goes back to the
+revision it had before the launch, and after a deploy the previous live release is started
+again. The flow run ends Failed on NO-GO, so `--watch` and the CLI exit non-zero.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
 from tasks.deploy import deploy_gate, rollback_release
 from tasks.load import load_gate
-from tasks.migrate import migrate_gate
+from tasks.migrate import applied_revisions, migrate_gate, revert_database
 from tasks.monitor import monitor_gate
 from tasks.publish import publish
 from tasks.smoke import smoke_gate
@@ -121,8 +122,13 @@ def launch(
         hour2, deployed = hour_two(ctx)
         results += hour2
     rollback: list[str] = []
-    if deployed and any(r.blocks_launch for r in results):
-        rollback = rollback_release(ctx, previous)
+    if any(r.blocks_launch for r in results):
+        migrated = next((r for r in results if r.gate == "migrate"), None)
+        if migrated is not None and applied_revisions(migrated):
+            # First the schema, so the previous release starts on the schema it was built for.
+            rollback.append(revert_database(ctx, migrated))
+        if deployed:
+            rollback += rollback_release(ctx, previous)
     report = verdict_gate(ctx, results, rollback)
     if rehearsal:
         ctx.teardown()

@@ -1,4 +1,5 @@
-"""The `golive` command: run a launch, list past launches, take an environment down.
+"""The `golive` command: run a launch, list past launches, take an environment down, show the
+migration SQL, restore a launch's database backup.
 
 Exit codes: 0 GO, 1 NO-GO, 2 bad input (one line on stderr naming what to fix).
 The flow is imported only when a launch runs, so bad input is reported before Prefect starts.
@@ -18,7 +19,10 @@ from rich.table import Table
 
 from golive import settings
 from golive.backends.process import ProcessBackend
+from golive.backup import restore as restore_backup
+from golive.context import LaunchContext
 from golive.errors import GoliveError
+from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
 
@@ -111,6 +115,46 @@ def down(
     backend.stop_all()
     open_ledger().retire_environment(environment)
     console.print(f"stopped {', '.join(names) or 'nothing'} in {environment}")
+
+
+def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
+    """A context for an environment of the target, and that environment's database URL."""
+    ctx = LaunchContext(0, manifest.resolve(), environment, "full", False)
+    key = ctx.manifest.database.url_env
+    url = ctx.env_values().get(key, "")
+    if not url:
+        raise GoliveError(f"{ctx.manifest.env.production}: {key} is not set")
+    return ctx, url
+
+
+@app.command()
+def sql(
+    manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
+    environment: Annotated[str, typer.Option(help="whose database")] = "production",
+) -> None:
+    """Show the SQL the migrate gate would run now, without touching the database."""
+    ctx, url = database_of(manifest, environment)
+    m = ctx.manifest
+    text = plan_sql(m.path(m.database.alembic_ini), m.database.url_env, url)
+    print(text or "-- the database is at head: nothing to run")
+
+
+@app.command()
+def restore(
+    launch: Annotated[int, typer.Option(help="the launch whose pre-migration backup to restore")],
+    manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
+) -> None:
+    """Restore the database backup a launch took before migrating."""
+    found = open_ledger().backup_of(launch)
+    if found is None:
+        raise GoliveError(f"launch {launch} has no database backup in the ledger")
+    row, saved, revision = found
+    _, url = database_of(manifest, row.environment)
+    restore_backup(url, saved)
+    console.print(
+        f"restored {saved.path.name} into {row.environment}: "
+        f"database back at {revision or 'an empty schema'}"
+    )
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -32,6 +33,35 @@ def shared_advisories() -> Path:
     if not (SHARED_ADVISORIES / "vulns").is_dir():
         missing("real advisory data missing: ../shared/advisory-database beside the repository")
     return SHARED_ADVISORIES
+
+
+POSTGRES_DEFAULT = "postgresql+psycopg://golive:golive-test-only@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (dropped after), on the server named by
+    GOLIVE_TEST_POSTGRES_URL (`.ci/postgres.sh` installs, starts and prints one)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    admin_url = make_url(os.environ.get("GOLIVE_TEST_POSTGRES_URL", POSTGRES_DEFAULT))
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"golive_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError:
+        admin.dispose()
+        missing(
+            f"PostgreSQL not reachable at {admin_url.render_as_string(hide_password=True)}; "
+            "run .ci/postgres.sh or set GOLIVE_TEST_POSTGRES_URL"
+        )
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from golive import settings
+from golive.backup import Backup
 from golive.errors import GoliveError
-from golive.ledger.models import GateRun, Launch, Release, utcnow
+from golive.ledger.models import BackupRow, GateRun, Launch, Release, utcnow
 from golive.results import GateResult
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -153,6 +154,35 @@ class Ledger:
                 s.execute(
                     update(Release).where(Release.id.in_(restored.values())).values(status="live")
                 )
+
+    def record_backup(
+        self, launch_id: int, environment: str, saved: Backup, revision: str | None
+    ) -> None:
+        with self.session() as s:
+            s.add(
+                BackupRow(
+                    launch_id=launch_id,
+                    environment=environment,
+                    kind=saved.kind,
+                    path=str(saved.path),
+                    size=saved.size,
+                    sha256=saved.sha256,
+                    revision=revision,
+                )
+            )
+
+    def backup_of(self, launch_id: int) -> tuple[Launch, Backup, str | None] | None:
+        """The launch and the backup its migrate gate took (with the revision it was at)."""
+        with self.session() as s:
+            launch = s.get(Launch, launch_id)
+            row = s.scalars(
+                select(BackupRow)
+                .where(BackupRow.launch_id == launch_id)
+                .order_by(BackupRow.id.desc())
+            ).first()
+            if launch is None or row is None:
+                return None
+            return launch, Backup(Path(row.path), row.size, row.sha256, row.kind), row.revision
 
     def retire_environment(self, environment: str) -> None:
         """An environment torn down has nothing live any more."""

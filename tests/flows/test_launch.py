@@ -7,6 +7,7 @@ the right gate and reason. Artifacts, logs and task states are read back from th
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,10 @@ from prefect.client.schemas.filters import (
 from prefect.logging.handlers import APILogHandler
 
 from flows.launch import run_launch
+from golive import runner
 from golive.backends.process import ProcessBackend
 from golive.envfile import read_env
+from golive.gates.migrate import current_revision
 from golive.ledger import open_ledger
 from golive.manifest import load
 
@@ -256,3 +259,24 @@ def test_second_run_takes_audit_tests_and_build_from_the_cache(target: Path) -> 
     changed = run_launch(str(target), "soft", "production", rehearsal=True)
     assert task_states(changed)["audit"] == "Completed"
     assert load(target).audit.requirements
+
+
+def test_no_go_after_deploy_returns_a_postgres_database_to_its_revision(
+    target: Path, postgres_url: str
+) -> None:
+    set_env(target, "DATABASE_URL", postgres_url)
+    ini = target.parent / "alembic.ini"
+    done = runner.run(
+        [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", "0002"],
+        cwd=ini.parent,
+        env=runner.child_env({"DATABASE_URL": postgres_url}),
+    )
+    assert done.ok, done.tail()
+    edit(target, "amount_cents = 1999", "amount_cents = -5")  # a critical smoke check fails
+    report = run_launch(str(target), "soft", "production", rehearsal=False)
+    assert report["verdict"] == "NO-GO"
+    assert gate(report, "migrate")["summary"] == "upgraded 0002 -> 0003 (1 revisions)"
+    assert report["rollback"][0] == "database: downgraded to 0002"
+    assert current_revision(postgres_url) == "0002"
+    password = postgres_url.split(":")[2].split("@")[0]
+    assert password not in json.dumps(report) + logs(report)

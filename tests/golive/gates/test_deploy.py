@@ -33,7 +33,9 @@ def prepare(
     url = f"sqlite:///{env_dir / 'azora.db'}"
     env_dir.mkdir(parents=True, exist_ok=True)
     assert (
-        migrate(m.path(m.database.alembic_ini), "DATABASE_URL", url, env_dir, Redactor({})).status
+        migrate(
+            m.path(m.database.alembic_ini), "DATABASE_URL", url, env_dir, env_dir, Redactor({})
+        ).status
         is Status.PASSED
     )
     built = build(m, m.services_in_start_order(), env_dir.parent / "releases")

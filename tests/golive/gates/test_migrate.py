@@ -35,7 +35,9 @@ def test_upgrades_an_empty_database_to_head_then_is_idempotent(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'azora.db'}"
     ini = target.parent / "alembic.ini"
-    first = migrate(ini, "DATABASE_URL", url, tmp_path / "backups", Redactor({}))
+    first = migrate(
+        ini, "DATABASE_URL", url, tmp_path / "backups", tmp_path / "evidence", Redactor({})
+    )
     assert first.status is Status.PASSED, first.summary
     assert current_revision(url) == "0003"
     assert [d["revision"] for d in first.details] == ["0001", "0002", "0003"]
@@ -43,16 +45,23 @@ def test_upgrades_an_empty_database_to_head_then_is_idempotent(
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"users", "charges", "conversations"} <= tables
 
-    second = migrate(ini, "DATABASE_URL", url, tmp_path / "backups", Redactor({}))
+    second = migrate(
+        ini, "DATABASE_URL", url, tmp_path / "backups", tmp_path / "evidence", Redactor({})
+    )
     assert second.status is Status.PASSED and "already at head" in second.summary
-    assert second.evidence and Path(second.evidence[0]).is_file()  # the backup, taken first
+    assert second.data["backup"] and Path(second.data["backup"]["path"]).is_file()  # taken first
 
 
 def test_a_revision_that_raises_blocks_naming_the_revision(target: Path, tmp_path: Path) -> None:
     (target.parent / "migrations" / "versions" / "0004_broken.py").write_text(BROKEN_REVISION)
     url = f"sqlite:///{tmp_path / 'azora.db'}"
     result = migrate(
-        target.parent / "alembic.ini", "DATABASE_URL", url, tmp_path / "b", Redactor({})
+        target.parent / "alembic.ini",
+        "DATABASE_URL",
+        url,
+        tmp_path / "b",
+        tmp_path / "e",
+        Redactor({}),
     )
     assert result.status is Status.FAILED and result.blocks_launch
     assert "revision 0004" in result.summary
@@ -65,6 +74,7 @@ def test_unreachable_database_names_the_key_not_the_url(target: Path, tmp_path: 
         target.parent / "alembic.ini",
         "DATABASE_URL",
         url,
+        tmp_path,
         tmp_path,
         Redactor({"DATABASE_URL": url}),
     )
