@@ -52,8 +52,9 @@ class Suite(Strict):
     name: Name
     command: str
     junit: Path = Field(description="where the command writes its JUnit XML")
-    critical: bool = True
-    timeout: float = Field(600, gt=0)
+    coverage: Path | None = Field(None, description="where it writes Cobertura coverage XML")
+    critical: bool = Field(True, description="a failing critical suite blocks; others warn")
+    timeout: float = Field(600, gt=0, description="seconds before the suite is stopped")
 
 
 class Service(Strict):

@@ -1,6 +1,8 @@
-"""Tests gate: run each of the target's suites and read its JUnit XML.
+"""Tests gate: run each of the target's suites and read its JUnit XML (and coverage XML).
 
-A failing critical suite blocks the launch; a failing non-critical suite warns.
+Per suite: duration, counts, the failing tests with their first error line, and the line
+coverage when the suite writes a Cobertura XML. A failing critical suite blocks the launch;
+a failing non-critical suite warns.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import time
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +33,10 @@ class SuiteOutcome:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
-    failing: list[str] = field(default_factory=list)
+    failing: list[str] = field(default_factory=list)  # "test: first error line"
     problem: str = ""  # why there are no counts (did not run, no JUnit XML)
+    duration_s: float = 0.0
+    coverage: float | None = None  # percent of lines
 
     @property
     def ok(self) -> bool:
@@ -44,8 +49,14 @@ class SuiteOutcome:
             "passed": self.passed,
             "failed": self.failed,
             "skipped": self.skipped,
-            "failing": ", ".join(self.failing[:10]) or self.problem,
+            "seconds": round(self.duration_s, 2),
+            "coverage": "-" if self.coverage is None else f"{self.coverage:.1f}%",
+            "failing": "; ".join(self.failing[:10]) or self.problem,
         }
+
+
+def first_line(text: str | None) -> str:
+    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
 def read_junit(path: Path, outcome: SuiteOutcome) -> None:
@@ -55,41 +66,63 @@ def read_junit(path: Path, outcome: SuiteOutcome) -> None:
         for case in suite:
             if not isinstance(case, TestCase):
                 continue  # a nested suite's cases are counted where it is listed itself
+            problems = [r for r in case.result if isinstance(r, Failure | Error)]
             kinds = {type(r) for r in case.result}
-            if kinds & {Failure, Error}:
+            if problems:
                 outcome.failed += 1
-                outcome.failing.append(
-                    f"{case.classname}::{case.name}" if case.classname else case.name
-                )
+                name = f"{case.classname}::{case.name}" if case.classname else case.name
+                why = first_line(problems[0].message) or first_line(problems[0].text)
+                outcome.failing.append(f"{name}: {why[:160]}" if why else name)
             elif Skipped in kinds:
                 outcome.skipped += 1
             else:
                 outcome.passed += 1
 
 
-def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcome, Path | None]:
+def read_coverage(path: Path) -> float:
+    """Line coverage in percent from a Cobertura XML (coverage.py's `coverage xml`)."""
+    rate = ElementTree.parse(path).getroot().get("line-rate")
+    if rate is None:
+        raise ValueError("no line-rate attribute")
+    return float(rate) * 100
+
+
+def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcome, list[Path]]:
     outcome = SuiteOutcome(suite.name, suite.critical)
-    junit = root / suite.junit
-    junit.unlink(missing_ok=True)  # a stale file from an earlier run must not pass for this one
-    junit.parent.mkdir(parents=True, exist_ok=True)
+    reports = [root / p for p in (suite.junit, suite.coverage) if p is not None]
+    for report in reports:  # a stale file from an earlier run must not pass for this one
+        report.unlink(missing_ok=True)
+        report.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     try:
         done = runner.run(shlex.split(suite.command), cwd=root, timeout=suite.timeout)
     except ToolError as exc:
         outcome.problem = str(exc)
-        return outcome, None
+        return outcome, []
+    finally:
+        outcome.duration_s = time.monotonic() - started
+    junit = root / suite.junit
     if not junit.is_file():
         outcome.problem = f"no JUnit XML at {suite.junit} (exit {done.returncode}): {done.tail(1)}"
-        return outcome, None
+        return outcome, []
     try:
         read_junit(junit, outcome)
     except (JUnitXmlError, OSError, ValueError) as exc:
         outcome.problem = f"unreadable JUnit XML at {suite.junit}: {type(exc).__name__}"
-        return outcome, None
+        return outcome, []
     if done.returncode != 0 and outcome.failed == 0:
         outcome.problem = f"command exited {done.returncode}: {done.tail(1)}"
+    if suite.coverage is not None and (root / suite.coverage).is_file():
+        try:
+            outcome.coverage = read_coverage(root / suite.coverage)
+        except (ElementTree.ParseError, OSError, ValueError):
+            outcome.coverage = None  # coverage is information here, never a reason to block
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    kept = evidence_dir / f"junit-{suite.name}.xml"
-    shutil.copyfile(junit, kept)
+    kept = []
+    for kind, report in (("junit", junit), ("coverage", root / (suite.coverage or "-"))):
+        if report.is_file():
+            kept.append(evidence_dir / f"{kind}-{suite.name}.xml")
+            shutil.copyfile(report, kept[-1])
     return outcome, kept
 
 
@@ -99,8 +132,7 @@ def run_tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult
     for suite in suites:
         outcome, kept = run_suite(suite, root, evidence_dir)
         outcomes.append(outcome)
-        if kept:
-            evidence.append(str(kept))
+        evidence += [str(path) for path in kept]
     rows = [o.row() for o in outcomes]
     total = sum(o.passed + o.failed for o in outcomes)
     score = round(100 * sum(o.passed for o in outcomes) / total) if total else 0

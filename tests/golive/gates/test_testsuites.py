@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from golive.gates.testsuites import run_tests
-from golive.manifest import load
+from golive.manifest import Suite, load
 from golive.results import Status
 
 
@@ -46,3 +46,47 @@ def test_a_command_that_writes_no_junit_fails_clearly(target: Path, tmp_path: Pa
     result = run_tests(m.suites, m.root, tmp_path / "evidence")
     assert result.status is Status.FAILED
     assert "no JUnit XML at .golive-reports/unit.xml" in result.summary
+
+
+COVERAGE_SUITE = '''
+"""A suite that writes JUnit and Cobertura XML like pytest --junitxml and coverage xml do."""
+from pathlib import Path
+
+Path("out").mkdir(exist_ok=True)
+Path("out/junit.xml").write_text(
+    '<testsuite name="s" tests="2"><testcase classname="t" name="ok"/>'
+    '<testcase classname="t" name="bad"><failure message="AssertionError: 3 != 4&#10;more">'
+    "trace</failure></testcase></testsuite>"
+)
+Path("out/coverage.xml").write_text('<coverage line-rate="0.8125" branch-rate="0"></coverage>')
+'''
+
+
+def test_first_error_line_duration_and_coverage_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "suite.py").write_text(COVERAGE_SUITE)
+    suite = Suite(
+        name="cov",
+        command="python suite.py",
+        junit=Path("out/junit.xml"),
+        coverage=Path("out/coverage.xml"),
+        critical=False,
+    )
+    result = run_tests([suite], tmp_path, tmp_path / "evidence")
+    (row,) = result.details
+    assert row["failing"] == "t::bad: AssertionError: 3 != 4"
+    assert row["coverage"] == "81.2%"
+    assert row["seconds"] > 0
+    assert sorted(Path(p).name for p in result.evidence) == ["coverage-cov.xml", "junit-cov.xml"]
+    assert result.status is Status.WARNED and "t::bad: AssertionError: 3 != 4" in result.summary
+
+
+def test_a_suite_over_its_timeout_is_stopped_and_blocks(tmp_path: Path) -> None:
+    suite = Suite(
+        name="slow",
+        command="python -c 'import time; time.sleep(30)'",
+        junit=Path("junit.xml"),
+        timeout=1,
+    )
+    result = run_tests([suite], tmp_path, tmp_path / "evidence")
+    assert result.status is Status.FAILED
+    assert "suite slow: command timed out after 1s" in result.summary
