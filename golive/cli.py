@@ -117,6 +117,27 @@ def down(
     console.print(f"stopped {', '.join(names) or 'nothing'} in {environment}")
 
 
+@app.command()
+def status(
+    environment: Annotated[str, typer.Option(help="environment to show")] = "production",
+) -> None:
+    """List the services golive runs in an environment, with their live release."""
+    running = ProcessBackend(settings.environment_dir(environment)).running()
+    live = open_ledger().live_releases(environment)
+    table = Table(title=f"{environment}")
+    for column in ("service", "running release", "ledger: live release", "since (UTC)"):
+        table.add_column(column)
+    for name in sorted(set(running) | set(live)):
+        rel = live.get(name)
+        table.add_row(
+            name,
+            running.get(name, "stopped"),
+            rel.release_id if rel else "-",
+            rel.created_at.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
+        )
+    console.print(table)
+
+
 def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
     """A context for an environment of the target, and that environment's database URL."""
     ctx = LaunchContext(0, manifest.resolve(), environment, "full", False)

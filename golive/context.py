@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from golive import manifest as manifest_mod
-from golive import runner, settings
+from golive import settings
 from golive.backends.process import ProcessBackend
 from golive.envfile import Redactor, read_env, resolve_database_url
 from golive.manifest import Manifest, Service
@@ -67,7 +67,9 @@ class LaunchContext:
         return values
 
     def service_env(self) -> dict[str, str]:
-        return runner.child_env({**self.env_values(), "GOLIVE_ENVIRONMENT": self.environment})
+        """What a service's own environment holds: the env file's values and the environment's
+        name. Backends add what their runtime needs (a local process: the host's PATH)."""
+        return {**self.env_values(), "GOLIVE_ENVIRONMENT": self.environment}
 
     def redactor(self) -> Redactor:
         try:

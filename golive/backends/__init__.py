@@ -12,7 +12,10 @@ class DeployBackend(Protocol):
     def start(
         self, service: Service, release_path: Path, release_id: str, env: dict[str, str]
     ) -> None:
-        """Start one service of a release; returns once it has been launched (not yet healthy)."""
+        """Start one service of a release; returns once it has been launched (not yet healthy).
+
+        env is the service's own environment (env file values, PORT): secrets, never logged.
+        """
 
     def stop(self, name: str) -> None:
         """Stop a service if it runs; no error if it does not."""

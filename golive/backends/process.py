@@ -58,7 +58,7 @@ class ProcessBackend:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a") as log:
             log.write(f"{START_MARK} {release_id}\n")
-        proc = runner.start(argv, cwd=release_path, env=env, log_path=log_path)
+        proc = runner.start(argv, cwd=release_path, env=runner.child_env(env), log_path=log_path)
         self._children[service.name] = proc
         self.run_dir.mkdir(parents=True, exist_ok=True)
         state = {"pid": proc.pid, "release_id": release_id, "port": service.port}

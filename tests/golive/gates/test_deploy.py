@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from golive import runner
 from golive.backends.process import ProcessBackend
 from golive.envfile import Redactor, read_env
 from golive.gates.build import build
@@ -40,7 +39,7 @@ def prepare(
     )
     built = build(m, m.services_in_start_order(), env_dir.parent / "releases")
     values = {**read_env(m.path(m.env.production)), "DATABASE_URL": url}
-    return m, built.data["releases"], runner.child_env(values)
+    return m, built.data["releases"], values
 
 
 def test_build_is_content_addressed_and_repeatable(target: Path, tmp_path: Path) -> None:
