@@ -9,147 +9,92 @@ again. The flow run ends Failed on NO-GO, so `--watch` and the CLI exit non-zero
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 from prefect import flow
 from prefect.client.schemas.objects import State
-from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
-from prefect.runtime import flow_run
-from prefect.states import Failed
 
-from golive.context import LaunchContext, Variant
+from flows.common import begin, finish, let_go, outcome, previous_releases, undo
+from golive.context import LaunchContext
 from golive.errors import GoliveError
 from golive.ledger import open_ledger
-from golive.manifest import load as load_manifest
-from golive.results import Category, GateResult, failed
+from golive.request import LaunchRequest
+from golive.results import GateResult
 from tasks.audit import audit_gate
 from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
-from tasks.deploy import deploy_gate, rollback_release
+from tasks.deploy import deploy_gate
 from tasks.load import load_gate
-from tasks.migrate import applied_revisions, migrate_gate, revert_database
+from tasks.migrate import migrate_gate
 from tasks.monitor import monitor_gate
-from tasks.publish import publish
 from tasks.smoke import smoke_gate
 from tasks.testsuites import tests_gate
-from tasks.verdict import verdict_gate
-
-CATEGORY = {
-    "configure": Category.CONFIGURATION,
-    "audit": Category.SECURITY,
-    "tests": Category.TESTS,
-    "migrate": Category.DATABASE,
-    "build": Category.BUILD,
-    "deploy": Category.DEPLOYMENT,
-    "monitor": Category.MONITORING,
-    "smoke": Category.SMOKE,
-    "load": Category.LOAD,
-}
 
 
-def outcome(ctx: LaunchContext, gate: str, future: PrefectFuture[GateResult]) -> GateResult:
-    """The gate's result, published; a task that crashed becomes a blocking failure of its gate."""
-    try:
-        result = future.result()
-    except Exception as exc:  # the gate's own bug or a tool error: report it, never hide it
-        result = failed(
-            gate, CATEGORY[gate], ctx.redactor()(f"gate crashed: {type(exc).__name__}: {exc}")
-        )
-    publish(ctx, result)
-    return result
-
-
-def hour_one(ctx: LaunchContext) -> list[GateResult]:
+def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
     configure_f = configure_gate.submit(ctx)
     audit_f, tests_f = audit_gate.submit(ctx), tests_gate.submit(ctx)
-    results = [outcome(ctx, "configure", configure_f)]
+    results = [outcome(ctx, "configure", configure_f, stage)]
     if not results[0].blocks_launch:  # never touch the database with a broken configuration
-        results.append(outcome(ctx, "migrate", migrate_gate.submit(ctx)))
-    results += [outcome(ctx, "audit", audit_f), outcome(ctx, "tests", tests_f)]
+        results.append(outcome(ctx, "migrate", migrate_gate.submit(ctx), stage))
+    results += [outcome(ctx, "audit", audit_f, stage), outcome(ctx, "tests", tests_f, stage)]
     return results
 
 
-def hour_two(ctx: LaunchContext) -> tuple[list[GateResult], bool]:
-    """Hour 2's results, and whether deploy replaced what was running (so rollback applies)."""
+def build_and_deploy(ctx: LaunchContext, stage: int | None = None) -> tuple[list[GateResult], bool]:
+    """Build, deploy, monitor and smoke; and whether deploy replaced what was running."""
     build_f = build_gate.submit(ctx)
     cached = build_f.result(raise_on_failure=False)
     if isinstance(cached, GateResult) and not releases_present(cached):
         # Someone emptied the release store: the cache entry names folders that are gone.
         build_f = build_gate.with_options(refresh_cache=True).submit(ctx)
-    build = outcome(ctx, "build", build_f)
+    build = outcome(ctx, "build", build_f, stage)
     if build.blocks_launch:
         return [build], False
-    deploy = outcome(ctx, "deploy", deploy_gate.submit(ctx, build))
+    deploy = outcome(ctx, "deploy", deploy_gate.submit(ctx, build), stage)
     if deploy.blocks_launch:
         return [build, deploy], bool(deploy.data.get("replaced", True))
     monitor_f, smoke_f = monitor_gate.submit(ctx), smoke_gate.submit(ctx)
-    results = [build, deploy, outcome(ctx, "monitor", monitor_f), outcome(ctx, "smoke", smoke_f)]
-    if ctx.variant == "full" and not any(r.blocks_launch for r in results):
-        results.append(outcome(ctx, "load", load_gate.submit(ctx)))
-    return results, True
+    checks = [outcome(ctx, "monitor", monitor_f, stage), outcome(ctx, "smoke", smoke_f, stage)]
+    return [build, deploy, *checks], True
 
 
-@flow(name="launch", description="Run the launch plan against a target and decide GO or NO-GO.")
-def launch(
-    manifest: str = "examples/azora/launch.toml",
-    variant: Variant = "full",
-    environment: str = "production",
-    rehearsal: bool = False,
-) -> dict[str, object] | State:
-    logger = get_run_logger()
-    spec = load_manifest(manifest)
-    target_env = f"{environment}-rehearsal" if rehearsal else environment
-    ledger = open_ledger()
-    launch_id = ledger.start_launch(
-        target=spec.target.name,
-        environment=target_env,
-        variant=variant,
-        rehearsal=rehearsal,
-        flow_run_id=flow_run.get_id(),
-    )
-    ctx = LaunchContext(launch_id, Path(manifest).resolve(), target_env, variant, rehearsal)
-    logger.info("launch %s: %s %s to %s", launch_id, spec.target.name, variant, target_env)
-    previous = {
-        s: (r.id, r.release_id, r.path) for s, r in ledger.live_releases(target_env).items()
-    }
-
-    results = hour_one(ctx)
-    deployed = False
-    if any(r.blocks_launch for r in results):
-        logger.warning("Hour 1 has a blocking failure: NO-GO, Hour 2 does not start")
-    else:
-        hour2, deployed = hour_two(ctx)
-        results += hour2
-    rollback: list[str] = []
-    if any(r.blocks_launch for r in results):
-        migrated = next((r for r in results if r.gate == "migrate"), None)
-        if migrated is not None and applied_revisions(migrated):
-            # First the schema, so the previous release starts on the schema it was built for.
-            rollback.append(revert_database(ctx, migrated))
-        if deployed:
-            rollback += rollback_release(ctx, previous)
-    report = verdict_gate(ctx, results, rollback)
-    if rehearsal:
-        ctx.teardown()
-        ledger.retire_environment(target_env)
-    logger.info("verdict: %s", report.verdict)
-    if report.verdict != "GO":
-        # A Failed state, not an exception: NO-GO is an answer, not a crash with a traceback.
-        return Failed(
-            message=f"NO-GO: {'; '.join(report.scorecard.reasons)}", data=report.as_dict()
+@flow(
+    name="launch",
+    description="Run the launch plan against a target and decide GO or NO-GO.",
+    on_crashed=[let_go],
+    on_cancellation=[let_go],
+)
+def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
+    request = request or LaunchRequest()
+    ctx = begin(request, request.variant)
+    previous = previous_releases(ctx)
+    try:
+        results = hour_one(ctx)
+        deployed = False
+        if any(r.blocks_launch for r in results):
+            get_run_logger().warning("Hour 1 has a blocking failure: NO-GO, Hour 2 does not start")
+        else:
+            hour2, deployed = build_and_deploy(ctx)
+            results += hour2
+            if ctx.variant == "full" and not any(r.blocks_launch for r in results):
+                results.append(outcome(ctx, "load", load_gate.submit(ctx)))
+        rollback = (
+            undo(ctx, results, previous, deployed) if any(r.blocks_launch for r in results) else []
         )
-    return report.as_dict()
+        return finish(ctx, request, results, rollback)
+    except Exception:
+        open_ledger().unlock_environment(ctx.environment, ctx.launch_id)
+        raise
 
 
-def run_launch(
-    manifest: str, variant: Variant, environment: str, rehearsal: bool
-) -> dict[str, object]:
+def run_launch(request: LaunchRequest) -> dict[str, Any]:
     """Run the flow in this process and return its report (as a dict), GO or NO-GO.
 
     Raises GoliveError for bad input found inside the run (it never reaches a verdict).
     """
-    state = launch(manifest, variant, environment, rehearsal, return_state=True)
+    state = launch(request, return_state=True)
     value = state.result(raise_on_failure=False)
     if isinstance(value, GoliveError):
         raise value

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -25,6 +26,7 @@ from golive.errors import GoliveError
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
+from golive.request import LaunchRequest
 
 app = typer.Typer(
     add_completion=False,
@@ -71,6 +73,9 @@ def run(
         bool, typer.Option(help="disposable environment, torn down after")
     ] = False,
     report_json: Annotated[Path | None, typer.Option(help="write the report as JSON here")] = None,
+    if_busy: Annotated[
+        Literal["refuse", "queue"], typer.Option(help="another launch runs in the environment")
+    ] = "refuse",
 ) -> None:
     """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input."""
     load_manifest(manifest)  # bad input fails here, in a second, not after Prefect starts
@@ -78,7 +83,18 @@ def run(
         os.environ.setdefault(key, value)
     from flows.launch import run_launch  # the one place the core reaches up to its flows
 
-    report = run_launch(str(manifest), variant, environment, rehearsal)
+    try:
+        request = LaunchRequest(
+            manifest=str(manifest),
+            variant=variant,
+            environment=environment,
+            rehearsal=rehearsal,
+            if_busy=if_busy,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise GoliveError(f"--{err['loc'][0]}: {err['msg']}") from None
+    report = run_launch(request)
     if report_json:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report, indent=2) + "\n")
@@ -122,9 +138,10 @@ def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
 ) -> None:
     """List the services golive runs in an environment, with their live release."""
-    running = ProcessBackend(settings.environment_dir(environment)).running()
+    backend = ProcessBackend(settings.environment_dir(environment))
+    running = backend.running()
     live = open_ledger().live_releases(environment)
-    table = Table(title=f"{environment}")
+    table = Table(title=environment)
     for column in ("service", "running release", "ledger: live release", "since (UTC)"):
         table.add_column(column)
     for name in sorted(set(running) | set(live)):
@@ -136,6 +153,27 @@ def status(
             rel.created_at.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
         )
     console.print(table)
+
+
+@app.command()
+def approve(
+    run_id: Annotated[str, typer.Argument(help="the staged launch's flow run id")],
+    note: Annotated[str, typer.Option(help="what was checked, what to watch")] = "",
+    abort: Annotated[
+        bool, typer.Option(help="abort the launch instead (rolls back stage 2)")
+    ] = False,
+    approver: Annotated[str, typer.Option(help="who decides")] = os.environ.get("USER", "cli"),
+) -> None:
+    """Approve (or abort) the next stage of a staged launch waiting for a decision."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.staged import approve as give_decision  # the flows layer talks to Prefect
+
+    try:
+        give_decision(run_id, approver, not abort, note)
+    except Exception as exc:  # an unknown run, a run not waiting, no API: one line, exit 2
+        raise GoliveError(f"cannot resume flow run {run_id}: {type(exc).__name__}: {exc}") from None
+    console.print(f"flow run {run_id}: {'ABORTED' if abort else 'approved'} by {approver}")
 
 
 def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:

@@ -7,6 +7,7 @@ manifest raises ManifestError with one line naming the file, the field and the p
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -40,12 +41,60 @@ class EnvFiles(Strict):
     secret_keys: list[str] = Field(
         default_factory=list, description="keys whose values must be strong secrets"
     )
+    generate: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="secret keys the configure gate fills with strong random values when they"
+        " are missing, empty or a placeholder (the file is rewritten with mode 0600)",
+    )
+    allowed_redirect_domains: list[str] = Field(
+        default_factory=list,
+        description="domains (and their subdomains) OAuth redirect URLs may point at;"
+        " empty: any https host",
+    )
+    database_timeout: float = Field(
+        3,
+        gt=0,
+        le=60,
+        description="seconds the configure gate waits for a TCP connect to a network database",
+    )
+
+
+class AllowlistEntry(Strict):
+    id: str = Field(min_length=1, description="an advisory id or any of its aliases")
+    reason: str = Field(min_length=1, description="why the launch may go ahead anyway")
+    expires: date = Field(description="the last day the entry applies")
 
 
 class Audit(Strict):
-    requirements: list[Path] = Field(min_length=1)
-    advisories: Path = Field(description="a folder of OSV advisory records (YAML or JSON)")
+    requirements: list[Path] = Field(default_factory=list, description="pinned requirements")
+    npm_lockfiles: list[Path] = Field(
+        default_factory=list, description="package-lock.json files, audited with npm audit"
+    )
+    source: Literal["local", "osv", "pypi"] = Field(
+        "local", description="local: the advisories below; osv, pypi: pip-audit's online services"
+    )
+    # Always a path (the manifest's folder when omitted) because the path check reads it;
+    # only source = "local" uses it, and then it must be given.
+    advisories: Path = Field(
+        Path("."), description="a folder of OSV records (YAML or JSON) or a zip export of them"
+    )
+    block_at: Literal["none", "low", "medium", "high", "critical"] = "high"
+    unknown_severity_blocks: bool = True
+    fixable_only: bool = Field(False, description="findings with no fixed version do not block")
+    allowlist: list[AllowlistEntry] = Field(default_factory=list)
     timeout: float = Field(300, gt=0)
+
+    @model_validator(mode="after")
+    def _something_to_audit(self) -> Audit:
+        if not self.requirements and not self.npm_lockfiles:
+            raise ValueError("name at least one file in requirements or npm_lockfiles")
+        local = self.source == "local"
+        if self.requirements and local and "advisories" not in self.model_fields_set:
+            raise ValueError(
+                "advisories is required to audit requirements with source = 'local' (a folder "
+                "or zip of OSV records); source = 'osv' or 'pypi' uses pip-audit's online services"
+            )
+        return self
 
 
 class Suite(Strict):

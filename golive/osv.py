@@ -2,8 +2,9 @@
 
 pip-audit reads vulnerability data only from a service, and the public ones may be unreachable.
 `serve` puts a tiny OSV-compatible endpoint (POST /v1/query) on 127.0.0.1 in front of records
-loaded from a folder (for instance a checkout of the PyPA advisory database), so pip-audit can
-audit offline with `-s osv --osv-url <url>`.
+loaded from disk, so pip-audit can audit offline with `-s osv --osv-url <url>`. The records come
+from a folder (for instance a checkout of the PyPA advisory database) or from a zip export (like
+OSV's per-ecosystem `all.zip`), read in place without extracting it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import re
 import threading
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -41,8 +43,18 @@ def record_files(folder: Path) -> list[Path]:
     )
 
 
+def is_zip_export(source: Path) -> bool:
+    """Whether source is a zip export of records rather than a folder of them."""
+    return source.is_file() and source.suffix.lower() == ".zip"
+
+
 def advisory_digest(folder: Path) -> str:
-    """sha256 over the sorted relative paths and bytes of the record files (for cache keys)."""
+    """sha256 over the sorted relative paths and bytes of the record files (for cache keys).
+
+    For a zip export it is the sha256 of the zip file itself.
+    """
+    if is_zip_export(folder):
+        return hashlib.sha256(folder.read_bytes()).hexdigest()
     digest = hashlib.sha256()
     for path in record_files(folder):
         data = path.read_bytes()
@@ -54,23 +66,42 @@ def advisory_digest(folder: Path) -> str:
 
 
 def load_records(folder: Path, names: Iterable[str]) -> list[Record]:
-    """The records under folder that mention one of names, with dates as RFC 3339 strings.
+    """The records in folder (or zip export) that mention one of names, dates as RFC 3339.
 
     The text pre-filter (case-insensitive, any of `-_.` between name parts) keeps a folder of
     thousands of records fast: only files that could concern a wanted package are parsed.
-    Raises GoliveError for a missing folder or a file that is not an OSV record.
+    Raises GoliveError for missing data or a file that is not an OSV record.
     """
-    if not folder.is_dir():
-        raise GoliveError(f"advisory folder not found: {folder}")
+    if not folder.is_dir() and not is_zip_export(folder):
+        raise GoliveError(f"advisory data not found: {folder} (a folder or .zip of OSV records)")
     pattern = _names_pattern(names)
     if pattern is None:
         return []
     records = []
-    for path in record_files(folder):
-        text = path.read_text(encoding="utf-8", errors="replace")
+    for name, text in _record_texts(folder):
         if pattern.search(text):
-            records.append(_json_safe_record(_parse(path, text)))
+            records.append(_json_safe_record(_parse(name, text)))
     return records
+
+
+def _record_texts(source: Path) -> Iterator[tuple[str, str]]:
+    """(name, text) of every record file in a folder or a zip export, in a stable order."""
+    if not is_zip_export(source):
+        for path in record_files(source):
+            yield str(path), path.read_text(encoding="utf-8", errors="replace")
+        return
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = sorted(
+                m.filename
+                for m in archive.infolist()
+                if not m.is_dir() and Path(m.filename).suffix.lower() in RECORD_SUFFIXES
+            )
+            for member in members:
+                text = archive.read(member).decode("utf-8", errors="replace")
+                yield f"{source}:{member}", text
+    except zipfile.BadZipFile as exc:
+        raise GoliveError(f"{source}: not a readable zip of OSV records: {exc}") from exc
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -81,16 +112,15 @@ def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
-def _parse(path: Path, text: str) -> Record:
+def _parse(name: str, text: str) -> Record:
+    suffix = Path(name).suffix.lower()
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader, C or pure
+        # yaml.load with a safe loader (C or pure); JSON is parsed as JSON for its errors.
+        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
     except (ValueError, yaml.YAMLError) as exc:
-        raise GoliveError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from exc
+        raise GoliveError(f"{name}: not valid {suffix[1:].upper()}: {exc}") from exc
     if not isinstance(data, dict) or "id" not in data:
-        raise GoliveError(f"{path}: not an OSV record (expected a mapping with an 'id')")
+        raise GoliveError(f"{name}: not an OSV record (expected a mapping with an 'id')")
     return data
 
 

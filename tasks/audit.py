@@ -1,4 +1,8 @@
-"""Audit gate task, cached on the requirement files, the advisory data and pip-audit's version."""
+"""Audit gate task, cached on everything the verdict depends on (see audit_cache_key).
+
+That is the requirement and lock files, the advisory data, the policy and pip-audit's version,
+plus today's date when an allowlist entry can expire or the advisory data is online.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,12 @@ from golive.gates.audit import audit, audit_cache_key
 from golive.results import GateResult
 
 
-def _inputs(ctx: LaunchContext) -> tuple[list[Any], Any]:
-    m = ctx.manifest
-    return [m.path(p) for p in m.audit.requirements], m.path(m.audit.advisories)
-
-
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
-    return "audit-" + audit_cache_key(*_inputs(parameters["ctx"]))
+    manifest = parameters["ctx"].manifest
+    return "audit-" + audit_cache_key(manifest.audit, manifest.root)
 
 
 @task(name="audit", cache_key_fn=cache_key, persist_result=True)
 def audit_gate(ctx: LaunchContext) -> GateResult:
-    requirements, advisories = _inputs(ctx)
-    return audit(requirements, advisories, ctx.evidence_dir("audit"), ctx.manifest.audit.timeout)
+    manifest = ctx.manifest
+    return audit(manifest.audit, manifest.root, ctx.evidence_dir("audit"))

@@ -12,4 +12,4 @@ from golive.results import GateResult
 @task(name="configure")
 def configure_gate(ctx: LaunchContext) -> GateResult:
     m = ctx.manifest
-    return configure(m.env, m.root, ctx.environment)
+    return configure(m.env, m.root, ctx.environment, database_url_key=m.database.url_env)

@@ -18,7 +18,7 @@ def artifact_key(gate: str) -> str:
     return f"gate-{gate}"
 
 
-def publish(ctx: LaunchContext, result: GateResult) -> None:
+def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) -> None:
     logger = get_run_logger()
     log = logger.warning if result.status in (Status.FAILED, Status.WARNED) else logger.info
     block = " (blocking)" if result.blocks_launch else ""
@@ -31,4 +31,4 @@ def publish(ctx: LaunchContext, result: GateResult) -> None:
             f"**{result.gate}: {result.status.value}** (score {result.score}) — {result.summary}"
         ),
     )
-    open_ledger().record_gate(ctx.launch_id, result)
+    open_ledger().record_gate(ctx.launch_id, result, stage)

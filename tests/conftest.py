@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,6 +25,12 @@ def missing(reason: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: a missing component fails, it does not skip)")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def require() -> Callable[[str], NoReturn]:
+    """`require(reason)`: skip (fail under CI=true) because a component is missing."""
+    return missing
 
 
 @pytest.fixture(scope="session")
@@ -100,4 +106,6 @@ def target(tmp_path: Path) -> Path:
         copy,
         ignore=shutil.ignore_patterns("__pycache__", ".golive-reports", "*.db", ".pytest_cache"),
     )
+    # Git checks files out 0644; a production env file is kept 0600 (configure warns otherwise).
+    (copy / ".env.production").chmod(0o600)
     return copy / "launch.toml"

@@ -1,9 +1,11 @@
-"""Security gate: audit pinned requirements for known vulnerabilities with pip-audit, offline.
+"""Security gate: known vulnerabilities in the target's dependencies, decided by a policy.
 
-pip-audit's online services may be unreachable, so the gate serves the advisory records from
-a local folder through golive.osv's OSV-compatible endpoint and points pip-audit at it. Each
-requirements file is audited with `--no-deps` (no resolver, no package index): only what the
-file pins is checked. Any known vulnerability blocks the launch.
+Python pins are audited with pip-audit, by default offline: the advisory records (a folder or a
+zip export of OSV records) are served through golive.osv's local endpoint. `source = "osv"` or
+`"pypi"` uses pip-audit's online services instead, and an unreachable service fails the gate
+(it never passes an audit that did not happen). npm lock files are audited with `npm audit`.
+Every finding is scored (CVSS, see golive.severity), merged with its aliases and decided by
+the manifest's policy (golive.audit_policy); the gate fails iff a finding blocks.
 """
 
 from __future__ import annotations
@@ -11,235 +13,249 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.metadata
-import json
-import os
-import re
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from golive import osv
+from golive.audit_policy import Decision, Finding, Policy, merge, row
 from golive.errors import GoliveError
-from golive.results import Category, GateResult, failed, passed
-from golive.runner import Completed, child_env, run
+from golive.manifest import Audit
+from golive.npm_audit import NpmUnreachable, audit_lockfile
+from golive.pypi_audit import (
+    OFFLINE_ADVICE,
+    AdvisoryService,
+    Unreachable,
+    audit_file,
+    evidence_paths,
+    findings,
+    not_audited,
+    requirement_files,
+    requirement_names,
+)
+from golive.results import Category, GateResult, failed, passed, warned
+from golive.severity import Severity, of_record
+
+__all__ = ["audit", "audit_cache_key", "requirement_names"]
 
 GATE = "audit"
 POINTS_PER_FINDING = 25
-MAX_QUOTE = 240  # characters of pip-audit output quoted in a one-line summary
-_INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(\S+)")
-_INLINE_COMMENT = re.compile(r"(^|\s+)#.*$")
 
 
-def audit(
-    requirements: list[Path], advisories: Path, evidence_dir: Path, timeout: float = 300
-) -> GateResult:
-    """Run pip-audit on each requirements file against the OSV records in advisories."""
+class _Failed(Exception):
+    """The audit could not be done: the message is the gate's one-line summary."""
+
+
+@dataclass
+class _Collected:
+    findings: list[Finding] = field(default_factory=list)
+    audited: int = 0  # pinned Python packages pip-audit checked
+    lockfiles: int = 0  # npm lock files audited
+    not_audited: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None) -> GateResult:
+    """Audit the requirements and lock files spec names (relative to root) under its policy."""
     started = time.monotonic()
-
-    def fail(summary: str) -> GateResult:
-        return failed(GATE, Category.SECURITY, summary, duration_s=time.monotonic() - started)
-
-    if not requirements:
-        return fail("no requirements files to audit")
-    missing = [str(p) for p in requirements if not p.is_file()]
-    if missing:
-        return fail(f"requirements file not found: {', '.join(missing)}")
-    try:
-        names = {n for path in requirements for n in requirement_names(path)}
-        records = osv.load_records(advisories, names)
-    except (OSError, GoliveError) as exc:
-        return fail(f"cannot read the audit inputs: {exc}")
-
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    reports: list[list[dict[str, Any]]] = []
-    evidence = _evidence_paths(requirements, evidence_dir)
-    with osv.serve(records) as url:
-        for path, out in zip(requirements, evidence, strict=True):
-            report = _audit_file(path, url, out, timeout)
-            if isinstance(report, str):
-                return fail(report)
-            reports.append(report)
-    result = _verdict(reports, [str(p) for p in evidence])
+    collected = _Collected()
+    try:
+        _audit_python(spec, root, evidence_dir, collected)
+        _audit_node(spec, root, evidence_dir, collected)
+    except _Failed as stop:
+        result = failed(GATE, Category.SECURITY, str(stop), evidence=collected.evidence)
+    else:
+        result = _verdict(collected, Policy.of(spec), today or date.today())
     return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
 
-def _audit_file(path: Path, url: str, out: Path, timeout: float) -> list[dict[str, Any]] | str:
-    """pip-audit's dependency list for one file, or a one-line reason it could not be had."""
-    # A report left by an earlier run must never stand in for this one.
-    out.unlink(missing_ok=True)
+def _audit_python(spec: Audit, root: Path, evidence_dir: Path, into: _Collected) -> None:
+    requirements = [root / p for p in spec.requirements]
+    if not requirements:
+        return
+    missing = [str(p) for p in requirements if not p.is_file()]
+    if missing:
+        raise _Failed(f"requirements file not found: {', '.join(missing)}")
+    if spec.source != "local":
+        _run_pip_audit(requirements, AdvisoryService(spec.source), {}, evidence_dir, spec, into)
+        return
     try:
-        done = run(_argv(path, url, out), timeout=timeout, env=_env())
-    except GoliveError as exc:
-        return f"pip-audit failed on {path}: {exc}"
-    # pip-audit exits 1 both for "found vulnerabilities" and for fatal errors; only the
-    # report tells them apart (a fatal error writes none).
-    if done.returncode not in (0, 1):
-        return _tool_failure(path, done)
-    try:
-        report = json.loads(out.read_text(encoding="utf-8"))
-        dependencies = report["dependencies"]
-        if not isinstance(dependencies, list):
-            raise TypeError("'dependencies' is not a list")
-    except (OSError, ValueError, KeyError, TypeError):
-        return _tool_failure(path, done)
-    found = any(dep.get("vulns") for dep in dependencies)
-    if done.returncode == 1 and not found:
-        return _tool_failure(path, done)
-    return dependencies
+        names = {n for path in requirements for n in requirement_names(path)}
+        records = osv.load_records(root / spec.advisories, names)
+    except (OSError, GoliveError) as exc:
+        raise _Failed(f"cannot read the audit inputs: {exc}") from exc
+    severities = {str(r["id"]): of_record(r) for r in records}
+    with osv.serve(records) as url:
+        service = AdvisoryService("osv", url)
+        _run_pip_audit(requirements, service, severities, evidence_dir, spec, into)
 
 
-def _argv(path: Path, url: str, out: Path) -> list[str]:
-    return [
-        sys.executable, "-m", "pip_audit",
-        "-r", str(path), "--no-deps", "--disable-pip",
-        "-s", "osv", "--osv-url", url,
-        "-f", "json", "-o", str(out),
-        # The spinner writes to stderr, where it would bury the line a failure summary quotes.
-        "--progress-spinner", "off",
-    ]  # fmt: skip
+def _run_pip_audit(
+    requirements: list[Path],
+    service: AdvisoryService,
+    severities: dict[str, Severity],
+    evidence_dir: Path,
+    spec: Audit,
+    into: _Collected,
+) -> None:
+    for path, out in zip(requirements, evidence_paths(requirements, evidence_dir), strict=True):
+        try:
+            report = audit_file(path, service, out, spec.timeout)
+        except Unreachable as exc:
+            raise _Failed(
+                f"pip-audit could not reach its advisory service ({exc}); {OFFLINE_ADVICE}"
+            ) from exc
+        if isinstance(report, str):
+            raise _Failed(report)
+        into.evidence.append(str(out))
+        into.findings += findings(report, severities)
+        into.not_audited += not_audited(report)
+        into.audited += sum(1 for dep in report if "skip_reason" not in dep)
 
 
-def _env() -> dict[str, str]:
-    """The child env, with the local endpoint exempt from any configured HTTP proxy."""
-    exempt = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
-    return child_env({"NO_PROXY": exempt, "no_proxy": exempt})
+def _audit_node(spec: Audit, root: Path, evidence_dir: Path, into: _Collected) -> None:
+    for i, relative in enumerate(spec.npm_lockfiles, start=1):
+        lockfile = root / relative
+        if not lockfile.is_file():
+            raise _Failed(f"npm lock file not found: {lockfile}")
+        out = evidence_dir / f"npm-audit-{i}-{lockfile.parent.name or 'root'}.json"
+        try:
+            found = audit_lockfile(lockfile, out, spec.timeout)
+        except NpmUnreachable as exc:
+            raise _Failed(
+                f"npm audit could not reach its advisory service: {exc}; npm cannot audit "
+                f"offline: run where the registry answers, or drop {relative} from "
+                "audit.npm_lockfiles"
+            ) from exc
+        finally:
+            # npm's own answer, error or report, is the evidence either way.
+            if out.is_file():
+                into.evidence.append(str(out))
+        if isinstance(found, str):
+            raise _Failed(found)
+        into.findings += found
+        into.lockfiles += 1
 
 
-def _tool_failure(path: Path, done: Completed) -> str:
-    """One line: the file and pip-audit's last error line (its very last may be a caret)."""
-    lines = done.tail(5).split(" | ")
-    errors = [line for line in lines if "error" in line.lower()]
-    last = (errors or lines)[-1] or "no output"
-    if len(last) > MAX_QUOTE:
-        last = last[: MAX_QUOTE - 1] + "…"
-    return f"pip-audit failed on {path} (exit {done.returncode}): {last}"
+def _verdict(collected: _Collected, policy: Policy, today: date) -> GateResult:
+    decided = [(f, policy.decide(f, today)) for f in merge(collected.findings)]
+    # Blocking rows first (stable: discovery order within), so the summary names one of them.
+    decided.sort(key=lambda pair: not pair[1].blocks)
+    details = [row(f, d) for f, d in decided]
+    expired = _expired(d for _, d in decided)
+    data: dict[str, Any] = {
+        "audited": collected.audited,
+        "npm_lockfiles": collected.lockfiles,
+        "not_audited": collected.not_audited,
+        "blocking": sum(d.blocks for _, d in decided),
+        "expired_allowlist": expired,
+        "block_at": policy.block_at.value,
+    }
+    kw: dict[str, Any] = {"details": details, "evidence": collected.evidence, "data": data}
+    blocking = [f for f, d in decided if d.blocks]
+    notes = _notes(decided, collected, expired)
+    if blocking:
+        summary = _blocking_summary(blocking) + "".join(f"; {n}" for n in notes)
+        score = max(0, 100 - POINTS_PER_FINDING * len(blocking))
+        return failed(GATE, Category.SECURITY, summary, blocking=True, score=score, **kw)
+    if decided or collected.not_audited:
+        summary = "no blocking vulnerabilities; " + "; ".join(notes)
+        score = max(50, 100 - 10 * (len(decided) + len(collected.not_audited)))
+        return warned(GATE, Category.SECURITY, summary, score=score, **kw)
+    return passed(GATE, Category.SECURITY, _clean_summary(collected), **kw)
 
 
-def _evidence_paths(requirements: list[Path], evidence_dir: Path) -> list[Path]:
-    """One report per requirements file, named after it; numbered when two names clash."""
-    stems = [p.stem for p in requirements]
-    unique = len(set(stems)) == len(stems)
-    return [
-        evidence_dir / (f"pip-audit-{s}.json" if unique else f"pip-audit-{i}-{s}.json")
-        for i, s in enumerate(stems, start=1)
-    ]
-
-
-def _verdict(reports: list[list[dict[str, Any]]], evidence: list[str]) -> GateResult:
-    findings = _findings(reports)
-    skipped = [
-        f"{dep.get('name')}: {dep['skip_reason']}"
-        for deps in reports
-        for dep in deps
-        if "skip_reason" in dep
-    ]
-    audited = sum(1 for deps in reports for dep in deps if "skip_reason" not in dep)
-    data: dict[str, Any] = {"audited": audited, "not_audited": skipped}
-    if not findings:
-        summary = f"no known vulnerabilities in {audited} pinned packages"
-        if skipped:
-            summary += f"; {len(skipped)} not audited ({skipped[0]})"
-        return passed(GATE, Category.SECURITY, summary, evidence=evidence, data=data)
-    first = findings[0]
-    noun = "vulnerability" if len(findings) == 1 else "vulnerabilities"
-    summary = f"{len(findings)} known {noun}: {first['package']} {first['version']} ({first['id']})"
-    if len(findings) > 1:
-        summary += ", ..."
-    score = max(0, 100 - POINTS_PER_FINDING * len(findings))
-    return failed(
-        GATE,
-        Category.SECURITY,
-        summary,
-        blocking=True,
-        score=score,
-        details=findings,
-        evidence=evidence,
-        data=data,
+def _blocking_summary(blocking: list[Finding]) -> str:
+    first = blocking[0]
+    noun = "vulnerability" if len(blocking) == 1 else "vulnerabilities"
+    severity = str(first.severity) if first.severity.known else "unknown severity"
+    more = ", ..." if len(blocking) > 1 else ""
+    return (
+        f"{len(blocking)} known {noun}: {first.package} {first.version} "
+        f"({first.id}, {severity}){more}"
     )
 
 
-def _findings(reports: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One row per (package, version, id); a package pinned in two files counts once."""
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for deps in reports:
-        for dep in deps:
-            for vuln in dep.get("vulns") or []:
-                row = _row(dep, vuln)
-                rows.setdefault((row["package"], row["version"], row["id"]), row)
-    return list(rows.values())
+def _notes(
+    decided: list[tuple[Finding, Decision]], collected: _Collected, expired: list[str]
+) -> list[str]:
+    """The non-blocking rest, counted by decision, then what was not audited or has expired."""
+    counts: dict[str, int] = {}
+    for _, decision in decided:
+        if not decision.blocks:
+            counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1
+    notes = [f"{n} {kind}" for kind, n in counts.items()]
+    if collected.not_audited:
+        notes.append(f"{len(collected.not_audited)} not audited ({collected.not_audited[0]})")
+    notes += [f"allowlist entry {e}" for e in expired]
+    return notes
 
 
-def _row(dep: dict[str, Any], vuln: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "package": str(dep["name"]),
-        "version": str(dep["version"]),
-        "id": str(vuln["id"]),
-        "aliases": ", ".join(vuln.get("aliases") or []),
-        "fix_versions": ", ".join(vuln.get("fix_versions") or []),
-    }
+def _expired(decisions: Iterable[Decision]) -> list[str]:
+    """Each expired allowlist entry that still matched a finding, once: "ID expired on DATE"."""
+    seen: dict[str, None] = {}
+    for decision in decisions:
+        for entry in decision.expired:
+            seen[f"{entry.id} expired on {entry.expires.isoformat()}"] = None
+    return list(seen)
 
 
-def requirement_names(path: Path) -> set[str]:
-    """The canonical names a requirements file (and the files it includes) asks for.
-
-    Comments, options and lines that are not PEP 508 requirements (paths, URLs) are skipped:
-    pip-audit reports what it cannot read, the gate only needs names to pick advisories.
-    """
-    names: set[str] = set()
-    for line in _requirement_lines(path, []):
-        # Per-requirement options such as --hash follow the requirement itself.
-        words = line.split()
-        cut = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
-        try:
-            names.add(canonicalize_name(Requirement(" ".join(words[:cut])).name))
-        except InvalidRequirement:
-            continue
-    return names
+def _clean_summary(collected: _Collected) -> str:
+    summary = f"no known vulnerabilities in {collected.audited} pinned packages"
+    if collected.lockfiles:
+        summary += f" and {collected.lockfiles} npm lock file(s)"
+    return summary
 
 
-def _requirement_lines(path: Path, seen: list[Path]) -> Iterator[str]:
-    """Logical requirement lines of path, following -r/-c includes; fills seen with files read."""
-    resolved = path.resolve()
-    if resolved in seen:
-        return  # an include cycle: each file once
-    seen.append(resolved)
-    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
-    for raw in text.splitlines():
-        line = _INLINE_COMMENT.sub("", raw).strip()
-        include = _INCLUDE.match(line)
-        if include:
-            yield from _requirement_lines(path.parent / include.group(1), seen)
-        elif line and not line.startswith("-"):
-            yield line
+def audit_cache_key(spec: Audit, root: Path, today: date | None = None) -> str:
+    """sha256 of everything an audit's verdict depends on; equal keys allow a cached verdict.
 
-
-def audit_cache_key(requirements: list[Path], advisories: Path) -> str:
-    """sha256 of the requirement files (with includes), the advisory records and pip-audit.
-
-    Equal keys mean an audit would see the same inputs, so a cached verdict can be reused.
+    That is the requirement files (with includes), the npm lock files, the advisory data, the
+    policy and the rest of [audit], and pip-audit's version. Today's date joins the key when
+    an allowlist entry can expire (so the expiry is noticed) and when the advisory data is
+    online (it changes without the key knowing, so a verdict is reused for a day at most).
     """
     digest = hashlib.sha256()
-    for path in requirements:
-        for data in _requirement_bytes(path):
-            digest.update(len(data).to_bytes(8, "big"))
-            digest.update(data)
-    digest.update(osv.advisory_digest(advisories).encode() if advisories.is_dir() else b"-")
-    digest.update(importlib.metadata.version("pip-audit").encode())
+    parts: list[bytes] = [spec.model_dump_json().encode()]
+    for path in spec.requirements:
+        parts += _requirement_bytes(root / path)
+    parts += [_file_bytes(root / path) for path in spec.npm_lockfiles]
+    parts.append(_advisory_bytes(spec, root))
+    parts.append(importlib.metadata.version("pip-audit").encode())
+    if spec.allowlist or spec.source != "local" or spec.npm_lockfiles:
+        parts.append((today or date.today()).isoformat().encode())
+    for part in parts:
+        # Length prefixes keep "a" + "bc" and "ab" + "c" from hashing alike.
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
     return digest.hexdigest()
+
+
+def _advisory_bytes(spec: Audit, root: Path) -> bytes:
+    if spec.source != "local":
+        return b"online:" + spec.source.encode()
+    source = root / spec.advisories
+    try:
+        return osv.advisory_digest(source).encode()
+    except OSError:
+        return b"<no advisory data>"  # the audit itself reports it
 
 
 def _requirement_bytes(path: Path) -> list[bytes]:
     """The bytes of path and of every file it includes; a marker when one is missing."""
-    files: list[Path] = []
     try:
-        for _ in _requirement_lines(path, files):
-            pass
-        return [f.read_bytes() for f in files]
+        return [f.read_bytes() for f in requirement_files(path)]
     except OSError:
         # Still a valid key: the audit itself will report the missing file.
         return [b"<unreadable>", str(path).encode()]
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"<unreadable>" + str(path).encode()

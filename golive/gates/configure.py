@@ -1,147 +1,160 @@
 """Configure gate: the production env file against its template and the launch rules.
 
-A finding names the file, the key and the rule — never the value.
+The pure rules live in `configure_rules`; this module does the gate's I/O around them: it fills
+the secrets the manifest asks golive to generate, reads both files, looks at the production
+file's permissions, tries a TCP connect to a network database, and turns the findings into a
+GateResult. A finding names the file, the line and the key and the rule — never the value.
 """
 
 from __future__ import annotations
 
-import re
+import os
+import socket
+import stat
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from golive.envfile import read_env
+from golive.envfile import parse_env
 from golive.errors import GoliveError
+from golive.gates.configure_rules import Finding, Inputs, check, database_url, is_placeholder
 from golive.manifest import EnvFiles
 from golive.results import Category, GateResult, failed, passed, warned
+from golive.secretgen import fill_secrets
 
 GATE = "configure"
-MIN_SECRET_BYTES = 32
-PLACEHOLDERS = {
-    "changeme",
-    "change-me",
-    "changethis",
-    "change-this",
-    "xxx",
-    "todo",
-    "tbd",
-    "placeholder",
+
+# Ports a dialect listens on when the URL names none (SQLAlchemy leaves that to the driver).
+DEFAULT_PORTS = {
+    "postgresql": 5432,
+    "mysql": 3306,
+    "mariadb": 3306,
+    "mssql": 1433,
+    "oracle": 1521,
+    "cockroachdb": 26257,
 }
-PLACEHOLDER_PATTERNS = [
-    re.compile(r"your[-_].*[-_]here", re.IGNORECASE),  # your-api-key-here
-    re.compile(r"^<.*>$"),  # <paste the key>
-    re.compile(r"^x{3,}$", re.IGNORECASE),
-]
 
 
-@dataclass(frozen=True)
-class Finding:
-    key: str
-    rule: str
-    blocking: bool
-    message: str
-
-    def row(self, file: str) -> dict[str, str]:
-        return {
-            "file": file,
-            "key": self.key,
-            "rule": self.rule,
-            "severity": "blocking" if self.blocking else "warning",
-            "message": self.message,
-        }
-
-
-def is_secret_key(key: str, declared: list[str]) -> bool:
-    upper = key.upper()
-    return key in declared or "SECRET" in upper or upper.endswith(("_TOKEN", "_PASSWORD"))
-
-
-def is_placeholder(value: str, template_value: str) -> bool:
-    if value.strip().lower() in PLACEHOLDERS:
-        return True
-    if any(p.search(value) for p in PLACEHOLDER_PATTERNS):
-        return True
-    return bool(template_value) and value == template_value
-
-
-def check(
-    production: dict[str, str], template: dict[str, str], spec: EnvFiles, environment: str
-) -> list[Finding]:
-    """Every rule over one production env file; pure, so each rule is testable alone."""
-    findings = [
-        Finding(k, "missing-key", True, f"{k} is in the template but not set")
-        for k in template
-        if k not in production
-    ]
-    findings += [
-        Finding(k, "unknown-key", False, f"{k} is not in the template")
-        for k in production
-        if k not in template
-    ]
-    is_production = (
-        environment.startswith("production") or production.get("APP_ENV") == "production"
-    )
-    for key, value in production.items():
-        if not value.strip():
-            findings.append(Finding(key, "empty-value", True, f"{key} is empty"))
-        elif is_placeholder(value, template.get(key, "")):
-            findings.append(
-                Finding(
-                    key,
-                    "placeholder-value",
-                    True,
-                    f"{key} still holds a placeholder or the template's example",
-                )
-            )
-        elif is_secret_key(key, spec.secret_keys) and len(value.encode()) < MIN_SECRET_BYTES:
-            findings.append(
-                Finding(key, "weak-secret", True, f"{key} is shorter than {MIN_SECRET_BYTES} bytes")
-            )
-    for key, prefix in (
-        (spec.payment_secret_key, "sk_test_"),
-        (spec.payment_publishable_key, "pk_test_"),
-    ):
-        if is_production and production.get(key, "").startswith(prefix):
-            findings.append(
-                Finding(
-                    key, "payment-test-key", True, f"{key} is a test-mode payment key in production"
-                )
-            )
-    return findings
-
-
-def configure(spec: EnvFiles, root: Path, environment: str) -> GateResult:
+def configure(
+    spec: EnvFiles,
+    root: Path,
+    environment: str,
+    *,
+    database_url_key: str = "DATABASE_URL",
+) -> GateResult:
+    """Check the production env file; generate the secrets `spec.generate` names first."""
     started = time.monotonic()
     prod_path, template_path = root / spec.production, root / spec.template
     try:
-        production, template = read_env(prod_path), read_env(template_path)
+        template = parse_env(template_path)
+        generated = generate_secrets(spec, prod_path, template.values)
+        production = parse_env(prod_path)
     except GoliveError as exc:
         return failed(GATE, Category.CONFIGURATION, str(exc), duration_s=time.monotonic() - started)
-    findings = check(production, template, spec, environment)
-    rows = [f.row(spec.production.name) for f in findings]
+    inp = Inputs(production, template, spec, environment, database_url_key)
+    findings = check(inp)
+    findings += permission_findings(prod_path)
+    findings += database_findings(inp, spec.database_timeout)
+    findings.sort(key=Finding.sort_key)
+    return result(inp, findings, generated, time.monotonic() - started)
+
+
+def generate_secrets(spec: EnvFiles, path: Path, template: dict[str, str]) -> list[str]:
+    """Fill `spec.generate` keys that are missing, empty or a placeholder; their names only."""
+    if not spec.generate:
+        return []
+    if not path.is_file():
+        raise GoliveError(f"{path}: env file not found; create it from the template")
+
+    def needs_value(key: str, value: str | None) -> bool:
+        return value is None or not value.strip() or is_placeholder(value, template.get(key, ""))
+
+    try:
+        return fill_secrets(path, spec.generate, needs_value)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoliveError(
+            f"{path}: cannot write generated secrets: {type(exc).__name__}; check the folder's"
+            " permissions"
+        ) from None
+
+
+def permission_findings(path: Path) -> list[Finding]:
+    """A production env file others can read leaks every secret in it to every local user."""
+    if os.name == "nt":  # POSIX mode bits mean nothing there
+        return []
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o077:
+        return []
+    message = f"{path.name} is readable by group or others (mode {mode:04o}); run chmod 600 on it"
+    return [Finding("env-file-permissions", "", message, path.name)]
+
+
+def database_findings(inp: Inputs, timeout: float) -> list[Finding]:
+    """A network database the URL names must accept a TCP connection; SQLite is a local file."""
+    key = inp.database_url_key
+    value = inp.real_value(key)
+    url = database_url(value) if value else None
+    if url is None or url.get_backend_name() == "sqlite" or not url.host:
+        return []  # no URL, or an invalid one (reported by invalid-url), or nothing to dial
+    port = url.port or DEFAULT_PORTS.get(url.get_backend_name())
+    if port is None:
+        return []
+    failure = tcp_failure(url.host, port, timeout)
+    if failure is None:
+        return []
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return [
+        inp.at(
+            "database-unreachable",
+            key,
+            f"{key} names a database that cannot be reached at {host}:{port}: {failure}",
+        )
+    ]
+
+
+def tcp_failure(host: str, port: int, timeout: float) -> str | None:
+    """None when a TCP connection opens within `timeout`, else how it failed, in words."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except ConnectionRefusedError:
+        return "connection refused"
+    except TimeoutError:
+        return f"timed out after {timeout:g}s"
+    except socket.gaierror:
+        return "the host name does not resolve"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+
+
+def result(
+    inp: Inputs, findings: list[Finding], generated: list[str], duration: float
+) -> GateResult:
+    rows = [f.row() for f in findings]
+    rows += [
+        {
+            "file": inp.file,
+            "line": inp.production.lines.get(key),
+            "key": key,
+            "rule": "generated-secret",
+            "severity": "info",
+            "message": f"{key} was filled with a new random secret",
+        }
+        for key in generated
+    ]
+    note = f"; generated {', '.join(generated)}" if generated else ""
     blocking = [f for f in findings if f.blocking]
-    score = max(0, 100 - 25 * len(blocking) - 5 * (len(findings) - len(blocking)))
-    duration = time.monotonic() - started
+    warnings = len(findings) - len(blocking)
+    score = max(0, 100 - 25 * len(blocking) - 5 * warnings)
+    kw: dict[str, Any] = {"score": score, "details": rows, "duration_s": duration}
     if blocking:
         first = blocking[0]
         more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
-        summary = f"{spec.production.name}: {first.message} [{first.rule}]{more}"
-        return failed(
-            GATE, Category.CONFIGURATION, summary, score=score, details=rows, duration_s=duration
-        )
+        summary = f"{first.where}: {first.message} [{first.rule}]{more}{note}"
+        return failed(GATE, Category.CONFIGURATION, summary, **kw)
     if findings:
-        return warned(
-            GATE,
-            Category.CONFIGURATION,
-            f"{len(findings)} warning(s): {findings[0].message}",
-            score=score,
-            details=rows,
-            duration_s=duration,
-        )
-    return passed(
-        GATE,
-        Category.CONFIGURATION,
-        f"{spec.production.name}: {len(production)} keys match the template, no findings",
-        details=rows,
-        duration_s=duration,
-    )
+        first = findings[0]
+        summary = f"{warnings} warning(s): {first.where}: {first.message} [{first.rule}]{note}"
+        return warned(GATE, Category.CONFIGURATION, summary, **kw)
+    summary = f"{inp.file}: {len(inp.production.values)} keys match the template, no findings"
+    return passed(GATE, Category.CONFIGURATION, summary + note, **kw)

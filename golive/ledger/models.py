@@ -44,6 +44,7 @@ class GateRun(Base):
     summary: Mapped[str] = mapped_column(Text)
     duration_s: Mapped[float]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage: Mapped[int | None]  # the stage of a staged launch that ran it
 
 
 class Release(Base):
@@ -75,3 +76,28 @@ class BackupRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     revision: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EnvironmentLock(Base):
+    """Held by the one launch running in an environment; a second launch is refused or waits."""
+
+    __tablename__ = "environment_locks"
+
+    environment: Mapped[str] = mapped_column(String(80), primary_key=True)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Approval(Base):
+    """A person's decision between two stages of a staged launch."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), index=True)
+    stage: Mapped[int]  # the stage this decision lets start (or aborts)
+    approver: Mapped[str] = mapped_column(String(120))
+    approved: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,14 +8,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import create_engine, delete, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from golive import settings
 from golive.backup import Backup
 from golive.errors import GoliveError
-from golive.ledger.models import BackupRow, GateRun, Launch, Release, utcnow
+from golive.ledger.models import (
+    Approval,
+    BackupRow,
+    EnvironmentLock,
+    GateRun,
+    Launch,
+    Release,
+    utcnow,
+)
 from golive.results import GateResult
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -70,7 +78,7 @@ class Ledger:
             s.flush()
             return launch.id
 
-    def record_gate(self, launch_id: int, result: GateResult) -> None:
+    def record_gate(self, launch_id: int, result: GateResult, stage: int | None = None) -> None:
         with self.session() as s:
             s.add(
                 GateRun(
@@ -82,8 +90,18 @@ class Ledger:
                     score=result.score,
                     summary=result.summary,
                     duration_s=result.duration_s,
+                    stage=stage,
                 )
             )
+
+    def launch(self, launch_id: int) -> Launch | None:
+        with self.session() as s:
+            return s.get(Launch, launch_id)
+
+    def launch_for_flow_run(self, flow_run_id: str) -> Launch | None:
+        """The launch a flow run started (a resumed, suspended run finds its own again)."""
+        with self.session() as s:
+            return s.scalars(select(Launch).where(Launch.flow_run_id == flow_run_id)).first()
 
     def finish_launch(self, launch_id: int, verdict: str, reasons: list[str]) -> None:
         with self.session() as s:
@@ -183,6 +201,53 @@ class Ledger:
             if launch is None or row is None:
                 return None
             return launch, Backup(Path(row.path), row.size, row.sha256, row.kind), row.revision
+
+    def lock_environment(
+        self, environment: str, launch_id: int, flow_run_id: str | None
+    ) -> EnvironmentLock | None:
+        """Take the environment for this launch: None when taken, else the current holder."""
+        try:
+            with self.session() as s:
+                s.add(
+                    EnvironmentLock(
+                        environment=environment, launch_id=launch_id, flow_run_id=flow_run_id
+                    )
+                )
+            return None
+        except IntegrityError:
+            with self.session() as s:
+                holder = s.get(EnvironmentLock, environment)
+            if holder is not None and holder.launch_id == launch_id:
+                return None  # ours already (a resumed run)
+            return holder
+
+    def unlock_environment(self, environment: str, launch_id: int) -> None:
+        with self.session() as s:
+            s.execute(
+                delete(EnvironmentLock).where(
+                    EnvironmentLock.environment == environment,
+                    EnvironmentLock.launch_id == launch_id,
+                )
+            )
+
+    def record_approval(
+        self, launch_id: int, stage: int, approver: str, approved: bool, note: str
+    ) -> Approval:
+        with self.session() as s:
+            row = Approval(
+                launch_id=launch_id, stage=stage, approver=approver, approved=approved, note=note
+            )
+            s.add(row)
+            s.flush()
+            return row
+
+    def approvals(self, launch_id: int) -> list[Approval]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(Approval).where(Approval.launch_id == launch_id).order_by(Approval.id)
+                )
+            )
 
     def retire_environment(self, environment: str) -> None:
         """An environment torn down has nothing live any more."""

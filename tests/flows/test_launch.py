@@ -31,6 +31,7 @@ from golive.envfile import read_env
 from golive.gates.migrate import current_revision
 from golive.ledger import open_ledger
 from golive.manifest import load
+from golive.request import LaunchRequest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 GATES = ["configure", "migrate", "audit", "tests", "build", "deploy", "monitor", "smoke", "load"]
@@ -91,7 +92,7 @@ def gate(report: dict[str, Any], name: str) -> dict[str, Any]:
 def test_full_rehearsal_of_the_example_is_go_and_leaks_no_secret(
     target: Path, golive_home: Path
 ) -> None:
-    report = run_launch(str(target), "full", "production", rehearsal=True)
+    report = run_launch(LaunchRequest(manifest=str(target), variant="full", rehearsal=True))
     assert report["verdict"] == "GO", report["reasons"]
     assert [g["gate"] for g in report["gates"]] == GATES
     assert all(g["status"] == "passed" for g in report["gates"])
@@ -125,7 +126,7 @@ def test_full_rehearsal_of_the_example_is_go_and_leaks_no_secret(
 
 
 def test_soft_launch_starts_only_core_services(target: Path, golive_home: Path) -> None:
-    report = run_launch(str(target), "soft", "production", rehearsal=False)
+    report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
     assert report["verdict"] == "GO", report["reasons"]
     assert "load" not in [g["gate"] for g in report["gates"]]
     running = ProcessBackend(golive_home / "environments" / "production").running()
@@ -176,7 +177,7 @@ def test_hour_one_defects_are_no_go_before_anything_deploys(
     reason: str,
 ) -> None:
     alter(target)
-    report = run_launch(str(target), "full", "production", rehearsal=False)
+    report = run_launch(LaunchRequest(manifest=str(target), variant="full", rehearsal=False))
     assert report["verdict"] == "NO-GO"
     assert report["reasons"][0].startswith(f"{gate_name}: ") and reason in report["reasons"][0], (
         report["reasons"]
@@ -193,7 +194,7 @@ def test_a_vulnerable_pin_is_no_go_naming_the_advisory(
         (target.parent / "requirements.txt").read_text() + "urllib3==1.24.1\n"
     )
     edit(target, 'advisories = "advisories"', f'advisories = "{shared_advisories}"')
-    report = run_launch(str(target), "soft", "production", rehearsal=True)
+    report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=True))
     assert report["verdict"] == "NO-GO"
     assert report["reasons"][0].startswith("audit: ")
     assert "urllib3 1.24.1" in report["reasons"][0] and "PYSEC-" in report["reasons"][0]
@@ -203,7 +204,7 @@ def test_a_failing_critical_smoke_check_is_no_go_and_rolls_back(
     target: Path, golive_home: Path
 ) -> None:
     edit(target, "amount_cents = 1999", "amount_cents = -5")  # the charge endpoint refuses it
-    report = run_launch(str(target), "soft", "production", rehearsal=False)
+    report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
     assert report["verdict"] == "NO-GO"
     assert report["reasons"][0].startswith("smoke: critical check payment-processing"), report[
         "reasons"
@@ -216,7 +217,7 @@ def test_a_failing_critical_smoke_check_is_no_go_and_rolls_back(
 def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
     target: Path, golive_home: Path
 ) -> None:
-    first = run_launch(str(target), "soft", "production", rehearsal=False)
+    first = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
     assert first["verdict"] == "GO", first["reasons"]
     backend = ProcessBackend(golive_home / "environments" / "production")
     good = backend.running()
@@ -227,7 +228,7 @@ def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
         'command = "python -m uvicorn app:app --host 127.0.0.1 --port {port}"\nport = 18102',
         "command = \"python -c 'import time; time.sleep(3600)'\"\nport = 18102\nhealth_timeout = 4",
     )
-    second = run_launch(str(target), "soft", "production", rehearsal=False)
+    second = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
     assert second["verdict"] == "NO-GO"
     assert second["reasons"][0].startswith("deploy: service payments did not become healthy"), (
         second["reasons"]
@@ -246,8 +247,8 @@ def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
 
 
 def test_second_run_takes_audit_tests_and_build_from_the_cache(target: Path) -> None:
-    run_launch(str(target), "soft", "production", rehearsal=True)
-    again = run_launch(str(target), "soft", "production", rehearsal=True)
+    run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=True))
+    again = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=True))
     states = task_states(again)
     assert {g: states[g] for g in ("audit", "tests", "build")} == dict.fromkeys(
         ("audit", "tests", "build"), "Cached"
@@ -256,7 +257,7 @@ def test_second_run_takes_audit_tests_and_build_from_the_cache(target: Path) -> 
 
     requirements = target.parent / "requirements.txt"
     requirements.write_text(requirements.read_text().replace("httpx==0.28.1", "httpx==0.28.0"))
-    changed = run_launch(str(target), "soft", "production", rehearsal=True)
+    changed = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=True))
     assert task_states(changed)["audit"] == "Completed"
     assert load(target).audit.requirements
 
@@ -273,7 +274,7 @@ def test_no_go_after_deploy_returns_a_postgres_database_to_its_revision(
     )
     assert done.ok, done.tail()
     edit(target, "amount_cents = 1999", "amount_cents = -5")  # a critical smoke check fails
-    report = run_launch(str(target), "soft", "production", rehearsal=False)
+    report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
     assert report["verdict"] == "NO-GO"
     assert gate(report, "migrate")["summary"] == "upgraded 0002 -> 0003 (1 revisions)"
     assert report["rollback"][0] == "database: downgraded to 0002"

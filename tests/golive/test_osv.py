@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,46 @@ def test_advisory_digest_follows_paths_and_bytes(tmp_path: Path) -> None:
     assert changed != first
     path.rename(path.with_name("RENAMED.yaml"))
     assert osv.advisory_digest(tmp_path) not in (first, changed)
+
+
+def write_zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_load_reads_a_zip_export_in_place(tmp_path: Path) -> None:
+    export = write_zip(
+        tmp_path / "all.zip",
+        {
+            "Z-1.json": json.dumps(record(id="Z-1", events=[{"introduced": "0"}])),
+            "nested/Z-2.yaml": yaml.safe_dump(record(id="Z-2", published="2021-03-04")),
+            "other/O-1.json": json.dumps(record("other", id="O-1")),
+            "README.md": "demo-pkg: not a record",
+        },
+    )
+    found = osv.load_records(export, ["demo-pkg"])
+    assert [r["id"] for r in found] == ["Z-1", "Z-2"]
+    assert found[1]["published"] == "2021-03-04T00:00:00Z"
+    assert osv.affects(found[0], "demo-pkg", "1.0")
+    assert not list(tmp_path.glob("Z-*"))  # nothing extracted to disk
+
+
+def test_zip_export_errors_name_the_archive_and_member(tmp_path: Path) -> None:
+    export = write_zip(tmp_path / "all.zip", {"bad/B-1.json": '{"no id": "demo-pkg"}'})
+    with pytest.raises(GoliveError, match=r"all\.zip:bad/B-1\.json: not an OSV record"):
+        osv.load_records(export, ["demo-pkg"])
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(GoliveError, match=r"broken\.zip: not a readable zip"):
+        osv.load_records(tmp_path / "broken.zip", ["demo-pkg"])
+    with pytest.raises(GoliveError, match="advisory data not found"):
+        osv.load_records(tmp_path / "absent.zip", ["demo-pkg"])
+
+
+def test_advisory_digest_of_a_zip_follows_its_bytes(tmp_path: Path) -> None:
+    export = write_zip(tmp_path / "all.zip", {"Z-1.json": json.dumps(record(id="Z-1"))})
+    first = osv.advisory_digest(export)
+    assert osv.advisory_digest(export) == first
+    write_zip(export, {"Z-1.json": json.dumps(record(id="Z-1", summary="changed"))})
+    assert osv.advisory_digest(export) != first

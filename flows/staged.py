@@ -1,0 +1,174 @@
+"""The staged launch: three stages, a person's approval between them.
+
+Stage 1 runs the Hour 1 gates; stage 2 builds, deploys, monitors and smoke-tests; stage 3
+ramps the load and writes the optimisation report. Between stages the run waits for a
+`StageApproval` (a form in the UI; `golive approve` from a terminal). On a deployment it
+suspends, freeing its worker; Prefect then re-runs the flow from the start when resumed,
+so every stage first asks the ledger whether this launch already ran it. Run locally it
+pauses in-process. Abort or timeout rolls back what stage 2 deployed. A rehearsal runs the
+stages straight through and tears its environment down.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, pause_flow_run, suspend_flow_run
+from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import State
+from prefect.input import RunInput
+from prefect.logging import get_run_logger
+from prefect.runtime import flow_run
+from pydantic import Field
+
+from flows.common import begin, finish, let_go, outcome, previous_releases, undo
+from flows.launch import build_and_deploy, hour_one
+from golive.context import LaunchContext
+from golive.ledger import open_ledger
+from golive.optimise import optimisation_report
+from golive.request import StagedRequest
+from golive.results import Category, GateResult, Status
+from tasks.load import load_gate
+
+
+class StageApproval(RunInput):
+    """The decision that lets the next stage of a staged launch start."""
+
+    approver: str = Field(description="Who decides (name or handle).")
+    approve: bool = Field(True, description="Approve the next stage; untick to abort the launch.")
+    note: str = Field("", description="Why: what was checked, what to watch.")
+
+
+def recorded(ctx: LaunchContext, stage: int) -> list[GateResult] | None:
+    """The gate results a stage already recorded for this launch (a resumed run), or None."""
+    rows = [g for g in open_ledger().gate_runs(ctx.launch_id) if g.stage == stage]
+    if not rows:
+        return None
+    return [
+        GateResult(
+            g.gate,
+            Category(g.category),
+            Status(g.status),
+            g.blocking,
+            g.score,
+            g.summary,
+            duration_s=g.duration_s,
+        )
+        for g in rows
+    ]
+
+
+def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApproval:
+    """Wait for the decision that starts `stage`; record it in the ledger and an artifact."""
+    ledger = open_ledger()
+    decided = next((a for a in ledger.approvals(ctx.launch_id) if a.stage == stage), None)
+    if decided is not None:  # a resumed run: the decision is already on record
+        return StageApproval(approver=decided.approver, approve=decided.approved, note=decided.note)
+    if ctx.rehearsal:
+        decision = StageApproval(approver="rehearsal", approve=True, note="rehearsals do not wait")
+    else:
+        get_run_logger().info(
+            "stage %s waits for approval: golive approve %s --note …", stage, flow_run.get_id()
+        )
+        wait = suspend_flow_run if flow_run.get_deployment_id() else pause_flow_run
+        decision = wait(
+            wait_for_input=StageApproval,
+            timeout=request.approval_timeout_s,
+            key=f"stage-{stage}-approval",
+        )
+    ledger.record_approval(ctx.launch_id, stage, decision.approver, decision.approve, decision.note)
+    verb = "approved" if decision.approve else "ABORTED"
+    create_markdown_artifact(
+        key=f"stage-{stage}-approval",
+        markdown=f"# Stage {stage} {verb}\n\n- by: {decision.approver}\n- note: {decision.note}\n",
+        description=f"stage {stage} {verb} by {decision.approver}",
+    )
+    return decision
+
+
+@flow(name="stage-1-infrastructure")
+def stage_one(ctx: LaunchContext) -> list[GateResult]:
+    return recorded(ctx, 1) or hour_one(ctx, stage=1)
+
+
+@flow(name="stage-2-deployment")
+def stage_two(ctx: LaunchContext) -> tuple[list[GateResult], bool]:
+    done = recorded(ctx, 2)
+    return (done, True) if done else build_and_deploy(ctx, stage=2)
+
+
+@flow(name="stage-3-load")
+def stage_three(ctx: LaunchContext, ramp: list[int]) -> list[GateResult]:
+    done = recorded(ctx, 3)
+    if done:
+        return done
+    result = outcome(ctx, "load", load_gate.submit(ctx), stage=3)
+    create_markdown_artifact(
+        key="stage-3-optimisation",
+        markdown=optimisation_report(result),
+        description="slowest endpoints and closest thresholds",
+    )
+    return [result]
+
+
+@flow(
+    name="staged-launch",
+    description="Three stages with an approval between each.",
+    on_crashed=[let_go],
+    on_cancellation=[let_go],
+)
+def staged_launch(request: StagedRequest | None = None) -> dict[str, Any] | State:
+    request = request or StagedRequest()
+    ctx = begin(request, "staged")
+    previous = previous_releases(ctx)
+    results = stage_one(ctx)
+    deployed = False
+    try:
+        for stage in (2, 3):
+            if any(r.blocks_launch for r in results):
+                break
+            decision = approval(ctx, request, stage)
+            if not decision.approve:
+                results.append(
+                    GateResult(
+                        f"approval-{stage}",
+                        Category.DEPLOYMENT,
+                        Status.FAILED,
+                        True,
+                        0,
+                        f"stage {stage} aborted by {decision.approver}: "
+                        f"{decision.note or 'no note'}",
+                    )
+                )
+                break
+            if stage == 2:
+                stage_results, deployed = stage_two(ctx)
+                results += stage_results
+            else:
+                results += stage_three(ctx, request.ramp)
+    except Exception as exc:  # a pause that timed out, an API error: still undo stage 2
+        results.append(
+            GateResult(
+                "approval",
+                Category.DEPLOYMENT,
+                Status.FAILED,
+                True,
+                0,
+                f"no approval: {type(exc).__name__}: {exc}",
+            )
+        )
+    rollback = (
+        undo(ctx, results, previous, deployed) if any(r.blocks_launch for r in results) else []
+    )
+    return finish(ctx, request, results, rollback)
+
+
+def approve(run_id: str, approver: str, approved: bool, note: str) -> None:
+    """Give a waiting staged launch its decision (what `golive approve` calls)."""
+    from uuid import UUID
+
+    from prefect.flow_runs import resume_flow_run
+
+    resume_flow_run(
+        UUID(run_id), run_input={"approver": approver, "approve": approved, "note": note}
+    )

@@ -1,0 +1,61 @@
+"""What a launch is asked to do: the flow parameters, as pydantic models.
+
+The Prefect UI renders these as forms (the descriptions become help text); scripts pass them
+as JSON with `prefect deployment run … -p request='{…}'`. Defaults point at the example.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Environment = str
+
+
+class LaunchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    manifest: str = Field(
+        "examples/azora/launch.toml",
+        description="The target's launch.toml, relative to the worker's working directory.",
+    )
+    variant: Literal["full", "soft"] = Field(
+        "full",
+        description="full: every service, all smoke checks, a load test. "
+        "soft: core services, critical smoke checks, no load test.",
+    )
+    environment: str = Field(
+        "production",
+        pattern=r"^[a-z][a-z0-9-]*$",
+        max_length=60,
+        description="The environment to launch into.",
+    )
+    rehearsal: bool = Field(
+        False, description="Launch into a disposable copy of the environment, torn down after."
+    )
+    if_busy: Literal["refuse", "queue"] = Field(
+        "refuse",
+        description="When another launch runs in the same environment: refuse this one, or "
+        "queue it until that one ends (up to queue_timeout_s).",
+    )
+    queue_timeout_s: int = Field(1800, ge=0, description="How long a queued launch waits.")
+    notify: Literal["never", "no-go", "always"] = Field(
+        "no-go", description="When to post the verdict to the webhook."
+    )
+    webhook_secret_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the webhook URL."
+    )
+
+
+class StagedRequest(LaunchRequest):
+    variant: Literal["full", "soft"] = Field(
+        "full", description="Staged launches deploy every service; soft limits to core ones."
+    )
+    approval_timeout_s: int = Field(
+        86400, ge=1, description="How long each stage waits for its approval before aborting."
+    )
+    ramp: list[int] = Field(
+        default_factory=lambda: [5, 10, 20],
+        description="Stage 3's load ramp: the user counts to step through.",
+    )

@@ -1,0 +1,45 @@
+"""golive.pypi_audit: how pip-audit's answers are read, including a service that is not there."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive.pypi_audit import AdvisoryService, Unreachable, audit_file, findings
+from golive.severity import UNKNOWN, Rating, Severity
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_a_service_that_does_not_answer_is_unreachable_not_clean(tmp_path: Path) -> None:
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("urllib3==1.24.1\n")
+    service = AdvisoryService("osv", f"http://127.0.0.1:{closed_port()}/v1/query")
+    with pytest.raises(Unreachable, match=r"osv: .*(Connection|refused)"):
+        audit_file(reqs, service, tmp_path / "out.json", timeout=30)
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_findings_take_the_worst_severity_of_any_id() -> None:
+    dependencies: list[dict[str, Any]] = [
+        {"name": "demo", "version": "1.0", "vulns": [
+            {"id": "PYSEC-1", "aliases": ["CVE-1", "PYSEC-2"], "fix_versions": ["1.1"]},
+            {"id": "PYSEC-3", "fix_versions": []},
+        ]},
+        {"name": "private", "skip_reason": "Dependency not found on PyPI"},
+    ]  # fmt: skip
+    severities = {"PYSEC-2": Severity(Rating.CRITICAL, 9.8), "PYSEC-1": Severity(Rating.LOW, 3)}
+    first, second = findings(dependencies, severities)
+    assert (first.id, first.aliases, str(first.severity), first.fixed_in) == (
+        "PYSEC-1", frozenset({"CVE-1", "PYSEC-2"}), "9.8 critical", ("1.1",),
+    )  # fmt: skip
+    assert (second.id, second.severity, second.fixed_in) == ("PYSEC-3", UNKNOWN, ())
