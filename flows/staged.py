@@ -18,7 +18,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.client.schemas.objects import State
 from prefect.input import RunInput
 from prefect.logging import get_run_logger
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
 from flows.common import begin, finish, let_go, outcome, previous_releases, undo
@@ -29,6 +29,8 @@ from golive.optimise import optimisation_report
 from golive.request import StagedRequest
 from golive.results import Category, GateResult, Status
 from tasks.load import load_gate
+
+PAUSE_POLL_S = 2
 
 
 class StageApproval(RunInput):
@@ -70,12 +72,16 @@ def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApp
         get_run_logger().info(
             "stage %s waits for approval: golive approve %s --note …", stage, flow_run.get_id()
         )
-        wait = suspend_flow_run if flow_run.get_deployment_id() else pause_flow_run
-        decision = wait(
-            wait_for_input=StageApproval,
-            timeout=request.approval_timeout_s,
-            key=f"stage-{stage}-approval",
-        )
+        key = f"stage-{stage}-approval"  # fixed, so a resumed re-run gets the same input back
+        if deployment.get_id():  # frees the worker; Prefect re-runs the flow on resume
+            decision = suspend_flow_run(StageApproval, timeout=request.approval_timeout_s, key=key)
+        else:
+            decision = pause_flow_run(
+                StageApproval,
+                timeout=request.approval_timeout_s,
+                poll_interval=PAUSE_POLL_S,
+                key=key,
+            )
     ledger.record_approval(ctx.launch_id, stage, decision.approver, decision.approve, decision.note)
     verb = "approved" if decision.approve else "ABORTED"
     create_markdown_artifact(

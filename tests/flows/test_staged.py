@@ -1,0 +1,115 @@
+"""The staged launch run locally: it pauses between stages until approved, and an abort rolls
+back what stage 2 deployed. (On a deployment it suspends instead: tests/e2e covers that.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.states import State
+
+from flows.staged import approve, staged_launch
+from golive.backends.process import ProcessBackend
+from golive.ledger import open_ledger
+from golive.request import StagedRequest
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
+
+
+def start(request: StagedRequest) -> tuple[threading.Thread, list[State[Any]]]:
+    states: list[State[Any]] = []
+    thread = threading.Thread(
+        target=lambda: states.append(staged_launch(request, return_state=True))
+    )
+    thread.start()
+    return thread, states
+
+
+def wait_paused(launches_before: int, timeout: float = 180) -> str:
+    """The flow run id of the new launch, once it is paused waiting for an approval."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        launches = open_ledger().recent_launches(50)
+        if len(launches) > launches_before and launches[0].flow_run_id:
+            run_id = launches[0].flow_run_id
+            with get_client(sync_client=True) as client:
+                state = client.read_flow_run(UUID(run_id)).state
+            if state is not None and state.is_paused():
+                return run_id
+        time.sleep(0.5)
+    raise AssertionError("the staged launch never paused for approval")
+
+
+def report_of(states: list[State[Any]]) -> dict[str, Any]:
+    value = states[0].result(raise_on_failure=False)
+    assert isinstance(value, dict), value
+    return value
+
+
+def test_stages_wait_for_approvals_and_reach_go(target: Path, golive_home: Path) -> None:
+    request = StagedRequest(manifest=str(target), variant="soft", ramp=[2])
+    thread, states = start(request)
+    run_id = wait_paused(0)
+    launch_id = open_ledger().recent_launches(1)[0].id
+    # Stage 1 ran; nothing is deployed before the approval.
+    assert {g.gate for g in open_ledger().gate_runs(launch_id)} >= {"configure", "migrate", "tests"}
+    assert ProcessBackend(golive_home / "environments" / "production").running() == {}
+
+    approve(run_id, "ana", True, "hour 1 is green")
+    deadline = time.monotonic() + 180
+    while len(open_ledger().approvals(launch_id)) < 1 or not any(
+        g.gate == "smoke" for g in open_ledger().gate_runs(launch_id)
+    ):
+        assert time.monotonic() < deadline, "stage 2 did not run"
+        time.sleep(0.5)
+    wait_paused(0)
+    assert httpx.get("http://127.0.0.1:18102/health").status_code == 200  # stage 2 deployed
+    approve(run_id, "ben", True, "smoke is green")
+    thread.join(300)
+
+    report = report_of(states)
+    assert report["verdict"] == "GO", report["reasons"]
+    assert [g["gate"] for g in report["gates"]][-1] == "load"
+    decisions = [
+        (a.stage, a.approver, a.approved, a.note) for a in open_ledger().approvals(launch_id)
+    ]
+    assert decisions == [(2, "ana", True, "hour 1 is green"), (3, "ben", True, "smoke is green")]
+    stages = {g.gate: g.stage for g in open_ledger().gate_runs(launch_id)}
+    assert (stages["configure"], stages["deploy"], stages["load"]) == (1, 2, 3)
+
+
+def test_an_abort_rolls_back_what_stage_two_deployed(target: Path, golive_home: Path) -> None:
+    thread, states = start(StagedRequest(manifest=str(target), variant="soft"))
+    run_id = wait_paused(0)
+    launch_id = open_ledger().recent_launches(1)[0].id
+    approve(run_id, "ana", True, "go on")
+    deadline = time.monotonic() + 180
+    while not any(g.gate == "smoke" for g in open_ledger().gate_runs(launch_id)):
+        assert time.monotonic() < deadline, "stage 2 did not run"
+        time.sleep(0.5)
+    wait_paused(0)
+    approve(run_id, "ben", False, "p95 looks wrong")
+    thread.join(300)
+
+    report = report_of(states)
+    assert report["verdict"] == "NO-GO"
+    assert report["reasons"] == ["approval-3: stage 3 aborted by ben: p95 looks wrong"]
+    assert any("no earlier release" in line for line in report["rollback"])
+    assert ProcessBackend(golive_home / "environments" / "production").running() == {}
+
+
+def test_a_rehearsal_runs_the_stages_straight_through(target: Path, golive_home: Path) -> None:
+    state = staged_launch(
+        StagedRequest(manifest=str(target), rehearsal=True, ramp=[2]), return_state=True
+    )
+    report = state.result(raise_on_failure=False)
+    assert isinstance(report, dict) and report["verdict"] == "GO", report
+    approvals = open_ledger().approvals(report["launch_id"])
+    assert [(a.stage, a.approver) for a in approvals] == [(2, "rehearsal"), (3, "rehearsal")]
+    assert not (golive_home / "environments" / "production-rehearsal").exists()
