@@ -45,6 +45,7 @@ CATEGORY = {
     "monitor": Category.MONITORING,
     "smoke": Category.SMOKE,
     "load": Category.LOAD,
+    "metrics": Category.MONITORING,
 }
 QUEUE_POLL_S = 5
 

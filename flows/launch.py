@@ -26,6 +26,7 @@ from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
 from tasks.deploy import deploy_gate
 from tasks.load import load_gate
+from tasks.metrics import metrics_gate
 from tasks.migrate import migrate_gate
 from tasks.monitor import monitor_gate
 from tasks.smoke import smoke_gate
@@ -60,6 +61,12 @@ def build_and_deploy(ctx: LaunchContext, stage: int | None = None) -> tuple[list
     return [build, deploy, *checks], True
 
 
+def watched(results: list[GateResult]) -> bool:
+    """Whether the deployed release is under monitoring, so its metric checks can run."""
+    monitor = next((r for r in results if r.gate == "monitor"), None)
+    return monitor is not None and not monitor.blocks_launch
+
+
 @flow(
     name="launch",
     description="Run the launch plan against a target and decide GO or NO-GO.",
@@ -80,6 +87,8 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
             results += hour2
             if ctx.variant == "full" and not any(r.blocks_launch for r in results):
                 results.append(outcome(ctx, "load", load_gate.submit(ctx)))
+            if watched(results):  # the metric checks read what smoke and load just did
+                results.append(outcome(ctx, "metrics", metrics_gate.submit(ctx)))
         rollback = (
             undo(ctx, results, previous, deployed) if any(r.blocks_launch for r in results) else []
         )

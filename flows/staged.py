@@ -28,7 +28,8 @@ from golive.ledger import open_ledger
 from golive.optimise import optimisation_report
 from golive.request import StagedRequest
 from golive.results import Category, GateResult, Status
-from tasks.load import load_gate
+from tasks.load import load_ramp_gate
+from tasks.metrics import metrics_gate
 
 PAUSE_POLL_S = 2
 
@@ -108,13 +109,13 @@ def stage_three(ctx: LaunchContext, ramp: list[int]) -> list[GateResult]:
     done = recorded(ctx, 3)
     if done:
         return done
-    result = outcome(ctx, "load", load_gate.submit(ctx), stage=3)
+    result = outcome(ctx, "load", load_ramp_gate.submit(ctx, ramp), stage=3)
     create_markdown_artifact(
         key="stage-3-optimisation",
         markdown=optimisation_report(result),
         description="slowest endpoints and closest thresholds",
     )
-    return [result]
+    return [result, outcome(ctx, "metrics", metrics_gate.submit(ctx), stage=3)]
 
 
 @flow(

@@ -18,10 +18,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from golive import settings
-from golive.backends.process import ProcessBackend
+from golive.backends.docker import DockerBackend
 from golive.backup import restore as restore_backup
-from golive.context import LaunchContext
+from golive.context import LaunchContext, environment_backend, stop_environment
 from golive.errors import GoliveError
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
@@ -125,12 +124,10 @@ def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")]
 def down(
     environment: Annotated[str, typer.Option(help="environment to stop")] = "production",
 ) -> None:
-    """Stop every service golive runs in an environment (its data is kept)."""
-    backend = ProcessBackend(settings.environment_dir(environment))
-    names = list(backend.running())
-    backend.stop_all()
+    """Stop every service (and the Prometheus) golive runs in an environment; data is kept."""
+    stopped = stop_environment(environment)
     open_ledger().retire_environment(environment)
-    console.print(f"stopped {', '.join(names) or 'nothing'} in {environment}")
+    console.print(f"stopped {', '.join(stopped) or 'nothing'} in {environment}")
 
 
 @app.command()
@@ -138,10 +135,11 @@ def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
 ) -> None:
     """List the services golive runs in an environment, with their live release."""
-    backend = ProcessBackend(settings.environment_dir(environment))
+    backend = environment_backend(environment)
     running = backend.running()
     live = open_ledger().live_releases(environment)
-    table = Table(title=environment)
+    kind = "docker" if isinstance(backend, DockerBackend) else "process"
+    table = Table(title=f"{environment} ({kind} backend)")
     for column in ("service", "running release", "ledger: live release", "since (UTC)"):
         table.add_column(column)
     for name in sorted(set(running) | set(live)):

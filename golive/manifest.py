@@ -128,6 +128,13 @@ class SmokeCheck(Strict):
     expect: int = Field(200, ge=100, le=599)
     critical: bool = False
     timeout: float = Field(5, gt=0)
+    attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="tries when the connection is refused or the answer is an unexpected 5xx;"
+        " a 4xx is never retried",
+    )
 
 
 class LoadProfile(Strict):
@@ -136,8 +143,83 @@ class LoadProfile(Strict):
     users: int = Field(10, ge=1, le=1000)
     spawn_rate: float = Field(5, gt=0)
     duration_s: int = Field(10, ge=1, le=3600)
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="locust worker processes; above 1 a master spreads the users over them",
+    )
+    p50_ms: float | None = Field(None, gt=0, description="limit on the median response time")
     p95_ms: float = Field(500, gt=0)
+    p99_ms: float | None = Field(None, gt=0)
     max_failure_ratio: float = Field(0.01, ge=0, le=1)
+    min_rps: float | None = Field(None, gt=0, description="requests/s the run must reach")
+    ramp: list[Annotated[int, Field(ge=1, le=1000)]] = Field(
+        default_factory=list,
+        description="user counts of a staged launch's load ramp, increasing, e.g. [5, 10, 20]",
+    )
+
+    @model_validator(mode="after")
+    def _ramp_increases(self) -> LoadProfile:
+        if any(b <= a for a, b in zip(self.ramp, self.ramp[1:], strict=False)):
+            raise ValueError("ramp: user counts must strictly increase, e.g. [5, 10, 20]")
+        return self
+
+
+class DockerSettings(Strict):
+    """How the docker backend builds and runs images (used only with backend = "docker")."""
+
+    base_image: str | None = Field(
+        None,
+        description="passed to each Dockerfile as the BASE_IMAGE build argument (env"
+        " GOLIVE_BASE_IMAGE overrides it); unset: the Dockerfile's own default",
+    )
+    build_timeout: float = Field(900, gt=0, description="seconds one image build may take")
+    restart_retries: int = Field(
+        3, ge=0, le=20, description="restarts (on-failure) of a container that exits"
+    )
+
+
+class MetricCheck(Strict):
+    """A PromQL instant query compared with a threshold after smoke and load (the metrics gate)."""
+
+    name: str = Field(min_length=1)
+    query: str = Field(min_length=1, description="PromQL; may use a range window like [1m]")
+    comparison: Literal["<", "<=", ">", ">=", "=="] = Field(
+        description="the value must be <comparison> threshold"
+    )
+    threshold: float
+    no_data: Literal["fail", "pass", "warn"] = Field(
+        "fail", description="what an empty (or NaN) result means for this check"
+    )
+
+
+class Monitoring(Strict):
+    """Where Prometheus comes from, what it loads, and the metric checks (monitor, metrics)."""
+
+    prometheus_url: str | None = Field(
+        None,
+        description="an existing Prometheus that already scrapes the services; unset:"
+        " golive starts its own from prometheus_binary",
+    )
+    prometheus_binary: str = Field("prometheus", description="a name on PATH or a path")
+    require_prometheus: bool = Field(
+        False, description="no Prometheus (no URL, binary not found) blocks the launch"
+    )
+    listen_port: int = Field(0, ge=0, le=65535, description="0: any free port on 127.0.0.1")
+    scrape_interval_s: float = Field(1, ge=0.1, le=300)
+    rule_files: list[Path] = Field(default_factory=list, description="alert/recording rules")
+    wait_s: float = Field(
+        30, gt=0, le=600, description="how long targets may take to be up and rules evaluated"
+    )
+    checks: list[MetricCheck] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_names_unique(self) -> Monitoring:
+        names = [c.name for c in self.checks]
+        if len(set(names)) != len(names):
+            raise ValueError("checks: two metric checks share a name")
+        return self
 
 
 class Manifest(Strict):
@@ -149,6 +231,11 @@ class Manifest(Strict):
     services: list[Service] = Field(min_length=1)
     smoke: list[SmokeCheck] = Field(default_factory=list)
     load: LoadProfile | None = None
+    backend: Literal["process", "docker"] = Field(
+        "process", description="process: local processes; docker: one image per service"
+    )
+    docker: DockerSettings = Field(default_factory=DockerSettings)
+    monitoring: Monitoring = Monitoring()
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 

@@ -31,7 +31,7 @@ def optimisation_report(result: GateResult) -> str:
         f"Load gate: **{result.status.value}** — {result.summary}",
         "",
     ]
-    top = slowest(result.details)
+    top = slowest(result.data.get("endpoints") or result.details)  # a ramp's details are its curve
     if top:
         lines += [
             "## Slowest endpoints (p95)",

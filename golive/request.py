@@ -56,6 +56,7 @@ class StagedRequest(LaunchRequest):
         86400, ge=1, description="How long each stage waits for its approval before aborting."
     )
     ramp: list[int] = Field(
-        default_factory=lambda: [5, 10, 20],
-        description="Stage 3's load ramp: the user counts to step through.",
+        default_factory=list,
+        description="Stage 3's load ramp (user counts to step through); empty: the manifest's "
+        "[load] ramp.",
     )

@@ -9,8 +9,9 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
-from golive import settings
+from golive import images, settings
 from golive.context import LaunchContext
+from golive.errors import GoliveError
 from golive.gates.build import build, release_id
 from golive.results import GateResult
 
@@ -19,16 +20,25 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     ctx: LaunchContext = parameters["ctx"]
     store = settings.release_store()
     parts = [f"{svc.name}={release_id(ctx.manifest, svc)}" for svc in ctx.services()]
+    if ctx.manifest.backend == "docker":  # images too: a process build names none
+        parts.append(f"docker={images.base_image(ctx.manifest.docker.base_image)}")
     # Keys name files in the result store: hash them rather than embed a path.
     return "build-" + hashlib.sha256(f"{store}|{'|'.join(parts)}".encode()).hexdigest()
 
 
 @task(name="build", cache_key_fn=cache_key, persist_result=True)
 def build_gate(ctx: LaunchContext) -> GateResult:
-    return build(ctx.manifest, ctx.services(), settings.release_store())
+    return build(ctx.manifest, ctx.services(), settings.release_store(), ctx.launch_id)
 
 
 def releases_present(result: GateResult) -> bool:
-    """False when a (cached) build names a release folder that is no longer in the store."""
+    """False when a (cached) build names a release folder that is no longer in the store, or an
+    image the engine no longer has."""
     releases = result.data.get("releases", {})
-    return all(Path(r["path"]).is_dir() for r in releases.values())
+    if not all(Path(r["path"]).is_dir() for r in releases.values()):
+        return False
+    tags = [r["image"] for r in releases.values() if "image" in r]
+    try:
+        return not tags or images.present(tags)
+    except GoliveError:
+        return False  # no engine: building again says so as the build gate's own failure

@@ -1,11 +1,15 @@
-"""Load gate task: never cached, it measures the deployed services as they are now."""
+"""Load gate tasks: never cached, they measure the deployed services as they are now.
+
+`load_gate` runs the profile once (full launches); `load_ramp_gate` runs it at each user count
+of the profile's `ramp` (a staged launch's day 3) and records the capacity curve.
+"""
 
 from __future__ import annotations
 
 from prefect import task
 
 from golive.context import LaunchContext
-from golive.gates.load import load
+from golive.gates.load import load, load_ramp
 from golive.results import Category, GateResult, skipped
 
 
@@ -15,3 +19,14 @@ def load_gate(ctx: LaunchContext) -> GateResult:
     if profile is None:
         return skipped("load", Category.LOAD, "no [load] profile in the manifest")
     return load(profile, ctx.manifest.root, ctx.services(), ctx.evidence_dir("load"))
+
+
+@task(name="load-ramp")
+def load_ramp_gate(ctx: LaunchContext, ramp: list[int] | None = None) -> GateResult:
+    """The ramp over `ramp` if given (a staged request's), else `[load] ramp`; with neither,
+    one step at the profile's users."""
+    profile = ctx.manifest.load
+    if profile is None:
+        return skipped("load", Category.LOAD, "no [load] profile in the manifest")
+    steps = list(ramp or profile.ramp)
+    return load_ramp(profile, ctx.manifest.root, ctx.services(), ctx.evidence_dir("load"), steps)

@@ -1,4 +1,7 @@
-"""Monitor gate task: never cached, the endpoints are scraped as they are now."""
+"""Monitor gate task: never cached, the targets and rules are checked as they are now.
+
+A soft launch needs its targets up; a broken alert rule only warns there (full: it blocks).
+"""
 
 from __future__ import annotations
 
@@ -11,4 +14,10 @@ from golive.results import GateResult
 
 @task(name="monitor")
 def monitor_gate(ctx: LaunchContext) -> GateResult:
-    return monitor(ctx.services())
+    return monitor(
+        ctx.services(),
+        ctx.environment_dir,
+        ctx.manifest.monitoring,
+        ctx.manifest.root,
+        rules_block=ctx.variant != "soft",
+    )

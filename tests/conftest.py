@@ -86,15 +86,16 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture
 def golive_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh GOLIVE_HOME; every service a test left running in it is stopped afterwards."""
-    from golive.backends.process import ProcessBackend
+    """A fresh GOLIVE_HOME; every service (and Prometheus) a test left running in it is stopped
+    afterwards, whichever backend ran it."""
+    from golive.context import stop_environment
 
     home = tmp_path / "golive-home"
     monkeypatch.setenv("GOLIVE_HOME", str(home))
     monkeypatch.delenv("GOLIVE_LEDGER_URL", raising=False)
     yield home
     for env_dir in (home / "environments").glob("*"):
-        ProcessBackend(env_dir).stop_all()
+        stop_environment(env_dir.name)
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 Process backend: a copy of the service's source (and its `include` folders) in the release
 store, named by the content hash, written to a temporary folder and renamed into place, so a
 release folder is either complete or absent.
+
+Docker backend: the same release folder is then the build context of the service's image
+(`golive.images`), tagged with the release id; the result names each image and its id.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from golive import images
+from golive.errors import ToolError
 from golive.hashing import IGNORED_PARTS, IGNORED_SUFFIXES, tree_digest
 from golive.manifest import Manifest, Service
 from golive.results import Category, GateResult, failed, passed
@@ -44,7 +49,10 @@ def build_release(manifest: Manifest, service: Service, store: Path) -> tuple[st
         shutil.copytree(manifest.path(service.source), staging, dirs_exist_ok=True, ignore=_ignore)
         for extra in service.include:
             src = manifest.path(extra)
-            shutil.copytree(src, staging / src.name, ignore=_ignore)
+            if src.is_file():  # e.g. requirements.txt, for an image's pip install
+                shutil.copy2(src, staging / src.name)
+            else:
+                shutil.copytree(src, staging / src.name, ignore=_ignore)
         (staging / SPEC_FILE).write_text(service.model_dump_json(indent=2))
         staging.rename(target)
     except FileExistsError:
@@ -60,7 +68,9 @@ def release_service(path: Path) -> Service:
     return Service.model_validate_json((path / SPEC_FILE).read_text())
 
 
-def build(manifest: Manifest, services: list[Service], store: Path) -> GateResult:
+def build(
+    manifest: Manifest, services: list[Service], store: Path, launch_id: int | None = None
+) -> GateResult:
     started = time.monotonic()
     releases: dict[str, dict[str, str]] = {}
     try:
@@ -74,7 +84,21 @@ def build(manifest: Manifest, services: list[Service], store: Path) -> GateResul
             f"release of {svc.name} could not be written: {exc}",
             duration_s=time.monotonic() - started,
         )
-    rows = [{"service": name, "release": r["release_id"]} for name, r in releases.items()]
+    rows: list[dict[str, object]] = [
+        {"service": name, "release": r["release_id"]} for name, r in releases.items()
+    ]
+    if manifest.backend == "docker":
+        try:
+            rows = images.build_all(manifest, releases, launch_id)
+        except (images.ImageBuildError, ToolError) as exc:
+            tail = exc.tail if isinstance(exc, images.ImageBuildError) else []
+            return failed(
+                GATE,
+                Category.BUILD,
+                str(exc),
+                details=[{"line": line} for line in tail],
+                duration_s=time.monotonic() - started,
+            )
     return passed(
         GATE,
         Category.BUILD,

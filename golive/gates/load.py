@@ -1,14 +1,24 @@
-"""Load gate: locust, headless, as a subprocess; p95 and failure ratio against thresholds.
+"""Load gate: locust, headless, as subprocesses; latency, failures and throughput against limits.
 
-Locust is never imported here: it monkey-patches the interpreter with gevent. Its CSV stats
-are kept as evidence and read back.
+Locust is never imported here: it monkey-patches the interpreter with gevent. One run is a plain
+headless locust, or with `workers > 1` a master and that many worker processes, so the load
+generator can use every core. Its CSV and final JSON stats are kept as evidence; the gate's
+numbers come from the JSON, written once at exit with every request counted. A staged
+launch runs the same test at increasing user counts (`load_ramp`) to draw the capacity curve.
 """
 
 from __future__ import annotations
 
-import csv
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +29,42 @@ from golive.manifest import LoadProfile, Service
 from golive.results import Category, GateResult, failed, passed
 
 GATE = "load"
+Row = dict[str, Any]
+# Seconds beyond the test's duration before a locust run counts as hung: start-up, workers
+# connecting, and the final stats written.
+GRACE_S = 60
+# Seconds a worker gets to leave on its own after its master has ended, before SIGTERM/SIGKILL.
+WORKER_EXIT_S = 5
 
 
-def read_stats(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
+class LoadRunError(Exception):
+    """Locust did not produce stats; the message is the gate's summary."""
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """The aggregated numbers of one locust run, and its per-endpoint table."""
+
+    users: int
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    endpoints: list[dict[str, Any]]
+    evidence: list[str]
+
+    @property
+    def failure_ratio(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+    def describe(self) -> str:
+        return (
+            f"{self.requests} requests at {self.rps:.1f} req/s, p50 {self.p50_ms:g} ms, "
+            f"p95 {self.p95_ms:g} ms, p99 {self.p99_ms:g} ms, "
+            f"failure ratio {self.failure_ratio:.3f}"
+        )
 
 
 def service_urls(services: list[Service]) -> dict[str, str]:
@@ -33,87 +74,313 @@ def service_urls(services: list[Service]) -> dict[str, str]:
     }
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now (for the locust master's worker socket)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(histogram: dict[float, int], q: float) -> float:
+    """Nearest-rank percentile (ms) of locust's bucketed response times {ms: count}."""
+    total = sum(histogram.values())
+    rank, seen = max(1, math.ceil(q * total)), 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= rank:
+            return ms
+    return 0.0
+
+
+def _endpoint(name: str, requests: int, failures: int, hist: dict[float, int], span: float) -> Row:
+    return {
+        "endpoint": name,
+        "requests": requests,
+        "failures": failures,
+        "p50_ms": percentile(hist, 0.50),
+        "p95_ms": percentile(hist, 0.95),
+        "p99_ms": percentile(hist, 0.99),
+        "rps": round(requests / span, 2),
+    }
+
+
+def parse_stats(json_path: Path, users: int, evidence: list[str]) -> RunStats:
+    """Read locust's final JSON stats (written at exit, unlike the CSV's once-a-second rewrite,
+    which can miss the last second of a short run) into the per-endpoint table."""
+    entries = json.loads(json_path.read_text(encoding="utf-8")) if json_path.is_file() else []
+    if not entries or not sum(e["num_requests"] for e in entries):
+        raise LoadRunError("locust made no requests; check the locustfile")
+    # Locust's requests/s: every request over the time from the first start to the last request.
+    last = max(e["last_request_timestamp"] or 0.0 for e in entries)
+    span = max(last - min(e["start_time"] for e in entries), 1e-3)
+    everything: Counter[float] = Counter()
+    rows = []
+    for e in sorted(entries, key=lambda e: (e["name"], e["method"])):
+        hist = {float(ms): n for ms, n in e["response_times"].items()}
+        everything.update(hist)
+        name = f"{e['method']} {e['name']}".strip()
+        rows.append(_endpoint(name, e["num_requests"], e["num_failures"], hist, span))
+    requests = sum(r["requests"] for r in rows)
+    failures = sum(r["failures"] for r in rows)
+    total = _endpoint("Aggregated", requests, failures, dict(everything), span)
+    return RunStats(
+        users=users,
+        requests=requests,
+        failures=failures,
+        rps=requests / span,
+        p50_ms=total["p50_ms"],
+        p95_ms=total["p95_ms"],
+        p99_ms=total["p99_ms"],
+        endpoints=[*rows, total],
+        evidence=[e for e in evidence if Path(e).is_file()],
+    )
+
+
+def crossed(profile: LoadProfile, stats: RunStats) -> list[str]:
+    """Each threshold the run crossed, as `name measured vs limit`; empty when all hold."""
+    problems = [
+        f"{name} {measured:g} ms > limit {limit:g} ms"
+        for name, measured, limit in (
+            ("p50", stats.p50_ms, profile.p50_ms),
+            ("p95", stats.p95_ms, profile.p95_ms),
+            ("p99", stats.p99_ms, profile.p99_ms),
+        )
+        if limit is not None and measured > limit
+    ]
+    if stats.failure_ratio > profile.max_failure_ratio:
+        problems.append(
+            f"failure ratio {stats.failure_ratio:.3f} > limit {profile.max_failure_ratio:g}"
+        )
+    if profile.min_rps is not None and stats.rps < profile.min_rps:
+        problems.append(f"rps {stats.rps:.1f} < minimum {profile.min_rps:g}")
+    return problems
+
+
+def margins(profile: LoadProfile, stats: RunStats) -> list[Row]:
+    """Every threshold set, with its headroom (share of the limit left; negative: crossed),
+    for the optimisation report's "closest to failing" table."""
+    upper = [
+        ("p50_ms", stats.p50_ms, profile.p50_ms),
+        ("p95_ms", stats.p95_ms, profile.p95_ms),
+        ("p99_ms", stats.p99_ms, profile.p99_ms),
+        ("max_failure_ratio", round(stats.failure_ratio, 4), profile.max_failure_ratio),
+    ]
+    rows = []
+    for name, measured, limit in upper:
+        if limit is not None:
+            # A zero limit (no failures allowed) has no share to spare: 0 if held, -1 if not.
+            ratio = (limit - measured) / limit if limit else (0.0 if measured == 0 else -1.0)
+            rows.append((name, measured, limit, ratio))
+    if profile.min_rps is not None:
+        rows.append(
+            ("min_rps", round(stats.rps, 1), profile.min_rps, stats.rps / profile.min_rps - 1)
+        )
+    return [
+        {"threshold": n, "measured": m, "limit": lim, "headroom": f"{r:.0%}", "headroom_ratio": r}
+        for n, m, lim, r in rows
+    ]
+
+
+def _common_args(profile: LoadProfile, root: Path) -> list[str]:
+    # Absolute, because locust runs with root as its working folder.
+    return [sys.executable, "-m", "locust", "-f", str((root / profile.locustfile).resolve())]
+
+
+def _master_args(profile: LoadProfile, host: str, prefix: Path, users: int) -> list[str]:
+    # Failed requests are judged against max_failure_ratio here, not by locust's exit code.
+    args = f"--headless --only-summary --exit-code-on-error 0 -u {users} -r {profile.spawn_rate}"
+    paths = ["--host", host, "--csv", str(prefix), "--json-file", str(prefix)]
+    return [*args.split(), "-t", f"{profile.duration_s}s", *paths]
+
+
+def _worker_args(profile: LoadProfile, root: Path, port: int) -> list[str]:
+    args = f"--worker --master-host 127.0.0.1 --master-port {port}"
+    return [*_common_args(profile, root), *args.split()]
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = WORKER_EXIT_S) -> None:
+    """Give the workers `grace_s` to leave with their master, then SIGTERM, then SIGKILL."""
+    deadline = time.monotonic() + grace_s
+    for proc in workers:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            continue
+        except subprocess.TimeoutExpired:
+            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                # Each worker leads its own session (runner.start): this reaches its children too.
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=5)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def _run_master(
+    argv: list[str], root: Path, env: dict[str, str], timeout: float, log: Path
+) -> None:
+    """Run the (plain or master) locust to its end; its output is kept in `log`."""
+    try:
+        done = runner.run(argv, cwd=root, timeout=timeout, env=env)
+    except ToolError as exc:
+        raise LoadRunError(str(exc)) from exc
+    log.write_text(done.stdout + done.stderr, encoding="utf-8")
+    if not done.ok:
+        raise LoadRunError(f"locust failed (exit {done.returncode}): {done.tail(1)}")
+
+
+def run_locust(
+    profile: LoadProfile, root: Path, services: list[Service], prefix: Path, users: int
+) -> RunStats:
+    """One locust run at `users`, its files named `<prefix>…`. Leaves no locust process behind."""
+    host = service_url(next(s for s in services if s.name == profile.host_service))
+    env = runner.child_env(service_urls(services))
+    master = _common_args(profile, root) + _master_args(profile, host, prefix, users)
+    timeout = profile.duration_s + GRACE_S
+    evidence = [f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log", f"{prefix}_failures.csv"]
+    log = Path(evidence[2])
+    if profile.workers <= 1:
+        _run_master(master, root, env, timeout, log)
+        return parse_stats(Path(evidence[1]), users, evidence)
+    port = free_port()
+    master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)]
+    master += ["--expect-workers", str(profile.workers)]
+    master += ["--expect-workers-max-wait", str(GRACE_S // 2)]
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        # Workers first: they keep asking until the master answers, so none misses the start.
+        for n in range(1, profile.workers + 1):
+            worker_log = Path(f"{prefix}-worker-{n}.log")
+            argv = _worker_args(profile, root, port)
+            workers.append(runner.start(argv, cwd=root, env=env, log_path=worker_log))
+            evidence.append(str(worker_log))
+        _run_master(master, root, env, timeout, log)
+    finally:
+        stop_workers(workers)
+    return parse_stats(Path(evidence[1]), users, evidence)
+
+
+def _measure(
+    profile: LoadProfile, root: Path, services: list[Service], prefix: Path, users: int
+) -> RunStats | str:
+    """The run's stats, or the one-line reason it produced none."""
+    try:
+        return run_locust(profile, root, services, prefix, users)
+    except (LoadRunError, ToolError) as exc:
+        return str(exc)
+
+
 def load(
     profile: LoadProfile, root: Path, services: list[Service], evidence_dir: Path
 ) -> GateResult:
+    """Run the load profile once at its user count and judge it against its thresholds."""
     started = time.monotonic()
+    evidence_dir = evidence_dir.resolve()  # locust's working folder is root, not ours
     evidence_dir.mkdir(parents=True, exist_ok=True)
     prefix = evidence_dir / "locust"
-    host = service_url(next(s for s in services if s.name == profile.host_service))
-    argv = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(root / profile.locustfile),
-        "--headless",
-        "-u",
-        str(profile.users),
-        "-r",
-        str(profile.spawn_rate),
-        "-t",
-        f"{profile.duration_s}s",
-        "--host",
-        host,
-        "--csv",
-        str(prefix),
-        "--only-summary",
-        "--exit-code-on-error",
-        "0",
-    ]
-    try:
-        done = runner.run(
-            argv,
-            cwd=root,
-            timeout=profile.duration_s + 60,
-            env=runner.child_env(service_urls(services)),
-        )
-    except ToolError as exc:
-        return failed(GATE, Category.LOAD, str(exc), duration_s=time.monotonic() - started)
-    stats_path = Path(f"{prefix}_stats.csv")
-    if not done.ok or not stats_path.is_file():
+    stats = _measure(profile, root, services, prefix, profile.users)
+    if isinstance(stats, str):
+        kept = (f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log")
+        evidence = [p for p in kept if Path(p).is_file()]
         return failed(
-            GATE,
-            Category.LOAD,
-            f"locust failed (exit {done.returncode}): {done.tail(1)}",
-            duration_s=time.monotonic() - started,
+            GATE, Category.LOAD, stats, evidence=evidence, duration_s=time.monotonic() - started
         )
-    rows = read_stats(stats_path)
-    total = next((r for r in rows if r["Name"] == "Aggregated"), None)
-    if total is None or int(total["Request Count"]) == 0:
-        return failed(
-            GATE,
-            Category.LOAD,
-            "locust made no requests; check the locustfile",
-            evidence=[str(stats_path)],
-            duration_s=time.monotonic() - started,
-        )
-    requests, failures = int(total["Request Count"]), int(total["Failure Count"])
-    p95, ratio = float(total["95%"]), failures / requests
-    details = [
-        {
-            "endpoint": f"{r['Type']} {r['Name']}".strip(),
-            "requests": r["Request Count"],
-            "failures": r["Failure Count"],
-            "p95_ms": r["95%"],
-            "rps": r["Requests/s"],
-        }
-        for r in rows
-    ]
-    measured = (
-        f"{requests} requests, p95 {p95:g} ms (limit {profile.p95_ms:g}), "
-        f"failure ratio {ratio:.3f} (limit {profile.max_failure_ratio:g})"
-    )
     kw: dict[str, Any] = {
-        "details": details,
-        "evidence": [str(stats_path)],
+        "details": stats.endpoints,
+        "evidence": stats.evidence,
+        "data": {
+            "users": stats.users,
+            "workers": profile.workers,
+            "rps": stats.rps,
+            "margins": margins(profile, stats),
+        },
         "duration_s": time.monotonic() - started,
     }
-    problems = []
-    if p95 > profile.p95_ms:
-        problems.append("p95 over the limit")
-    if ratio > profile.max_failure_ratio:
-        problems.append("failure ratio over the limit")
+    problems = crossed(profile, stats)
     if problems:
-        return failed(GATE, Category.LOAD, f"{' and '.join(problems)}: {measured}", **kw)
-    return passed(GATE, Category.LOAD, measured, **kw)
+        summary = f"thresholds crossed: {'; '.join(problems)} ({stats.describe()})"
+        return failed(GATE, Category.LOAD, summary, **kw)
+    return passed(GATE, Category.LOAD, f"{stats.describe()}; all thresholds held", **kw)
+
+
+def _curve_row(users: int, outcome: RunStats | str | None, problems: list[str]) -> Row:
+    """One point of the capacity curve; a step without stats keeps its row, with the reason."""
+    # Labelled like locust's total row, so readers of endpoint tables pass over it.
+    row: Row = {"endpoint": f"Aggregated at {users} users", "users": users, "requests": 0}
+    row |= {"rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "failure_ratio": 0.0}
+    if not isinstance(outcome, RunStats):
+        return row | {"result": outcome or "not run: an earlier step failed"}
+    return row | {
+        "requests": outcome.requests,
+        "rps": round(outcome.rps, 2),
+        "p50_ms": outcome.p50_ms,
+        "p95_ms": outcome.p95_ms,
+        "p99_ms": outcome.p99_ms,
+        "failure_ratio": round(outcome.failure_ratio, 4),
+        "result": "; ".join(problems) or "ok",
+    }
+
+
+def _ramp_steps(
+    profile: LoadProfile, root: Path, services: list[Service], evidence_dir: Path, steps: list[int]
+) -> tuple[list[Row], list[RunStats], str | None]:
+    """Run the steps in order until one crosses a threshold: (curve rows, stats, why it failed)."""
+    rows: list[Row] = []
+    measured: list[RunStats] = []
+    failure: str | None = None
+    for users in steps:
+        if failure is not None:
+            rows.append(_curve_row(users, None, []))
+            continue
+        outcome = _measure(profile, root, services, evidence_dir / f"locust-{users}u", users)
+        problems = crossed(profile, outcome) if isinstance(outcome, RunStats) else [outcome]
+        rows.append(_curve_row(users, outcome, problems))
+        if isinstance(outcome, RunStats):
+            measured.append(outcome)
+        if problems:
+            failure = f"at {users} users: {'; '.join(problems)}"
+    return rows, measured, failure
+
+
+def load_ramp(
+    profile: LoadProfile,
+    root: Path,
+    services: list[Service],
+    evidence_dir: Path,
+    users_steps: list[int],
+) -> GateResult:
+    """The same test at each user count in turn: the capacity curve, judged step by step.
+
+    The ramp stops at the first step that crosses a threshold (more load only confirms it);
+    later steps keep a row saying they did not run. No steps: one step at `profile.users`.
+    Details are the curve; data holds each step's endpoint table, and the heaviest measured
+    step's endpoints and threshold margins.
+    """
+    started = time.monotonic()
+    evidence_dir = evidence_dir.resolve()  # locust's working folder is root, not ours
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    steps = users_steps or [profile.users]
+    rows, measured, failure = _ramp_steps(profile, root, services, evidence_dir, steps)
+    held = [r["users"] for r in rows if r["result"] == "ok"]
+    heaviest = measured[-1] if measured else None
+    kw: dict[str, Any] = {
+        "details": rows,
+        "evidence": [e for m in measured for e in m.evidence],
+        "data": {
+            "steps": steps,
+            "held": held,
+            "by_step": {str(m.users): m.endpoints for m in measured},
+            "endpoints": heaviest.endpoints if heaviest else [],
+            "margins": margins(profile, heaviest) if heaviest else [],
+        },
+        "duration_s": time.monotonic() - started,
+        "score": round(100 * len(held) / len(steps)),
+    }
+    if failure is not None:
+        upto = f"held up to {held[-1]} users" if held else "the first step failed"
+        return failed(GATE, Category.LOAD, f"ramp failed {failure} ({upto})", **kw)
+    curve = ", ".join(f"{r['users']}u {r['rps']:.0f} req/s p95 {r['p95_ms']:g} ms" for r in rows)
+    return passed(GATE, Category.LOAD, f"ramp held every threshold: {curve}", **kw)

@@ -34,7 +34,18 @@ from golive.manifest import load
 from golive.request import LaunchRequest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
-GATES = ["configure", "migrate", "audit", "tests", "build", "deploy", "monitor", "smoke", "load"]
+GATES = [
+    "configure",
+    "migrate",
+    "audit",
+    "tests",
+    "build",
+    "deploy",
+    "monitor",
+    "smoke",
+    "load",
+    "metrics",
+]
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -75,7 +75,7 @@ def test_stages_wait_for_approvals_and_reach_go(target: Path, golive_home: Path)
 
     report = report_of(states)
     assert report["verdict"] == "GO", report["reasons"]
-    assert [g["gate"] for g in report["gates"]][-1] == "load"
+    assert [g["gate"] for g in report["gates"]][-2:] == ["load", "metrics"]
     decisions = [
         (a.stage, a.approver, a.approved, a.note) for a in open_ledger().approvals(launch_id)
     ]

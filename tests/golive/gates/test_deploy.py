@@ -71,6 +71,7 @@ def test_a_port_taken_by_another_process_fails_before_anything_changes(
 ) -> None:
     m, releases, env = prepare(target, env_dir)
     with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # earlier tests' TIME_WAIT
         squatter.bind(("127.0.0.1", 18102))
         squatter.listen()
         result = deploy(

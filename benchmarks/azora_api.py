@@ -1,0 +1,68 @@
+"""Start the bundled example's api service on a free 127.0.0.1 port, for the benchmarks.
+
+A private copy of the service and a freshly migrated SQLite database in a scratch folder, so a
+benchmark never touches a deployed environment (nor the ports 18101-18103 the demo uses).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from golive import runner
+from golive.gates.load import free_port
+from golive.health import wait_healthy
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "azora"
+RESERVED = range(18101, 18104)  # the demo's and other test runs' services
+
+
+def local_port() -> int:
+    """A free port outside the reserved range (a bounded number of tries)."""
+    for _ in range(20):
+        port = free_port()
+        if port not in RESERVED:
+            return port
+    raise RuntimeError("no free port outside 18101-18103 after 20 tries")
+
+
+@contextmanager
+def api_service(scratch: Path) -> Iterator[int]:
+    """Yield the port of a healthy api service; it is stopped on exit, whatever happened."""
+    app_dir = scratch / "api"
+    shutil.copytree(
+        EXAMPLE / "services" / "api", app_dir, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(
+        EXAMPLE / "azora_common",
+        app_dir / "azora_common",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    env = runner.child_env({"DATABASE_URL": f"sqlite:///{scratch / 'azora.db'}"})
+    migrated = runner.run(
+        [sys.executable, "-m", "alembic", "-c", str(EXAMPLE / "alembic.ini"), "upgrade", "head"],
+        cwd=scratch,
+        env=env,
+        timeout=120,
+    )
+    if not migrated.ok:
+        raise RuntimeError(f"alembic upgrade failed: {migrated.tail()}")
+    port = local_port()
+    argv = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--log-level", "warning"]
+    proc = runner.start(argv, cwd=app_dir, env=env, log_path=scratch / "api.log")
+    try:
+        problem = wait_healthy(f"http://127.0.0.1:{port}/health", 30, proc.poll)
+        if problem:
+            raise RuntimeError(f"api service not healthy: {problem}")
+        yield port
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)

@@ -1,0 +1,280 @@
+"""Prometheus for an environment: where it is, a generated config, and the API reads gates need.
+
+golive either uses an existing Prometheus (`monitoring.prometheus_url`) or starts its own with
+a config generated from the deployed services. A started Prometheus belongs to the environment,
+like its services: its state (pid, port, url) is kept in `<environment>/monitoring/`, beside
+its config, log and storage, so it keeps watching a live environment after the launch and a
+teardown (`stop_prometheus`) can find and stop it. It is not kept in `run/`, where every file
+is a deployed service to the process backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import yaml
+
+from golive import runner
+from golive.backends.process import _alive
+from golive.errors import GoliveError
+from golive.health import wait_healthy
+from golive.manifest import Monitoring, Service
+
+START_MARK = "--- golive: starting prometheus"
+NOT_STARTED = "Prometheus did not start: "
+
+
+class PrometheusError(GoliveError):
+    """Prometheus could not be started, or its API answered with an error."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """Which Prometheus a gate talks to: one golive started, an existing one, or none (why)."""
+
+    mode: Literal["started", "existing", "none"]
+    url: str | None
+    reason: str
+
+
+def monitoring_dir(environment_dir: Path) -> Path:
+    return environment_dir / "monitoring"
+
+
+def _state_file(environment_dir: Path) -> Path:
+    return monitoring_dir(environment_dir) / "prometheus.json"
+
+
+def _state(environment_dir: Path) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads(_state_file(environment_dir).read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def find_binary(binary: str) -> str | None:
+    """The binary's full path (a name is looked up on PATH), or None when there is none."""
+    return shutil.which(binary)
+
+
+def no_prometheus_reason(monitoring: Monitoring) -> str:
+    return (
+        f"binary {monitoring.prometheus_binary!r} not found on PATH and no "
+        "monitoring.prometheus_url set; install prometheus, or set one of them"
+    )
+
+
+def duration(seconds: float) -> str:
+    """Prometheus duration syntax; milliseconds keep sub-second intervals exact."""
+    return f"{round(seconds * 1000)}ms"
+
+
+def scrape_config(
+    services: list[Service], scrape_interval_s: float, rule_files: list[Path]
+) -> dict[str, Any]:
+    """A config with one job per service (named after it) on 127.0.0.1, and the rule files.
+
+    No extra target labels: a `service` label would clash with the services' own labels and
+    Prometheus would rename theirs to `exported_service`.
+    """
+    interval = duration(scrape_interval_s)
+    return {
+        "global": {
+            "scrape_interval": interval,
+            "scrape_timeout": interval,  # may not exceed the interval
+            "evaluation_interval": interval,
+        },
+        "rule_files": [str(p) for p in rule_files],
+        "scrape_configs": [
+            {
+                "job_name": svc.name,
+                "metrics_path": svc.metrics,
+                "static_configs": [{"targets": [f"127.0.0.1:{svc.port}"]}],
+            }
+            for svc in services
+        ],
+    }
+
+
+def write_config(environment_dir: Path, config: dict[str, Any]) -> Path:
+    path = monitoring_dir(environment_dir) / "prometheus.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def startup_error(log_path: Path, rule_files: list[Path]) -> str:
+    """Why a Prometheus that exited at startup did so: the rule file it rejected if any."""
+    try:
+        text = log_path.read_text(errors="replace").rsplit(START_MARK, 1)[-1]
+    except OSError:
+        return "no log"
+    errors = re.findall(r'level=error.*?err="((?:[^"\\]|\\.)*)"', text)
+    for err in errors:
+        for rule_file in rule_files:
+            if err.startswith(f"{rule_file}:"):
+                detail = err[len(str(rule_file)) + 1 :].strip().replace('\\"', '"')
+                return f"rule file {rule_file.name} rejected: {detail}"
+    return errors[-1].replace('\\"', '"') if errors else "exited without an error line"
+
+
+def start_prometheus(
+    environment_dir: Path,
+    services: list[Service],
+    monitoring: Monitoring,
+    rule_files: list[Path],
+    timeout: float = 30,
+) -> str:
+    """(Re)start this environment's Prometheus for these services; returns its URL once ready.
+
+    An instance from an earlier launch is stopped first: the services (ports, variant) may
+    have changed. Its storage is kept. Raises PrometheusError naming a rejected rule file.
+    """
+    binary = find_binary(monitoring.prometheus_binary)
+    if binary is None:
+        raise PrometheusError(no_prometheus_reason(monitoring))
+    stop_prometheus(environment_dir)
+    folder = monitoring_dir(environment_dir)
+    config = write_config(
+        environment_dir, scrape_config(services, monitoring.scrape_interval_s, rule_files)
+    )
+    port = monitoring.listen_port or free_port()
+    log_path = folder / "prometheus.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a") as log:
+        log.write(f"{START_MARK} on port {port}\n")
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={folder / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    proc = runner.start(argv, cwd=folder, env=runner.child_env(), log_path=log_path)
+    url = f"http://127.0.0.1:{port}"
+    _state_file(environment_dir).write_text(json.dumps({"pid": proc.pid, "port": port, "url": url}))
+    problem = wait_healthy(f"{url}/-/ready", timeout, proc.poll)
+    if problem is not None:
+        stop_prometheus(environment_dir)
+        detail = startup_error(log_path, rule_files) if proc.poll() is not None else problem
+        raise PrometheusError(NOT_STARTED + detail)
+    return url
+
+
+def stop_prometheus(environment_dir: Path, grace_s: float = 10) -> bool:
+    """Stop the Prometheus golive started for this environment; True if one was running.
+
+    Its storage, config and log stay (like a service's data); only the state file goes.
+    """
+    state = _state(environment_dir)
+    if state is None:
+        return False
+    pid = int(state["pid"])
+    was_alive = _alive(pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)  # runner.start made it a group leader
+    deadline = time.monotonic() + grace_s
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    _state_file(environment_dir).unlink(missing_ok=True)
+    return was_alive
+
+
+def running_url(environment_dir: Path) -> str | None:
+    """The URL of this environment's started Prometheus if it is still running."""
+    state = _state(environment_dir)
+    if state is None or not _alive(int(state["pid"])):
+        return None
+    return str(state["url"])
+
+
+def locate_running(environment_dir: Path | None, monitoring: Monitoring) -> Located:
+    """The Prometheus an earlier gate set up (for the metrics gate), without starting one."""
+    if monitoring.prometheus_url:
+        return Located("existing", monitoring.prometheus_url.rstrip("/"), "")
+    url = running_url(environment_dir) if environment_dir is not None else None
+    if url is not None:
+        return Located("started", url, "")
+    if find_binary(monitoring.prometheus_binary) is None:
+        return Located("none", None, no_prometheus_reason(monitoring))
+    return Located("none", None, "the monitor gate did not leave a Prometheus running")
+
+
+def api_get(client: httpx.Client, url: str, path: str, **params: str) -> Any:
+    """The `data` of a Prometheus API answer. Raises PrometheusError with its error text."""
+    try:
+        response = client.get(f"{url}{path}", params=params)
+    except httpx.HTTPError as exc:
+        raise PrometheusError(f"Prometheus at {url} unreachable: {type(exc).__name__}") from exc
+    try:
+        body = response.json()
+    except ValueError:
+        raise PrometheusError(f"{path} answered {response.status_code}, not JSON") from None
+    if body.get("status") != "success":
+        raise PrometheusError(f"{body.get('errorType', 'error')}: {body.get('error', '?')}")
+    return body["data"]
+
+
+def is_ready(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(f"{url}/-/ready").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def target_for(service: Service, targets: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The active target that scrapes this service (matched by port and metrics path)."""
+    for target in targets:
+        scrape = httpx.URL(str(target.get("scrapeUrl", "")))
+        if (
+            scrape.host in ("127.0.0.1", "localhost")
+            and scrape.port == service.port
+            and scrape.path == service.metrics
+        ):
+            return target
+    return None
+
+
+def parse_time(text: str) -> float:
+    """A Prometheus RFC 3339 time (nanoseconds, Z) as a Unix timestamp; 0 for the zero time."""
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        return max(datetime.fromisoformat(text).timestamp(), 0.0)
+    except ValueError:
+        return 0.0
+
+
+def rule_groups(path: Path) -> list[str]:
+    """The group names a rule file declares. Raises PrometheusError naming the file."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise PrometheusError(f"rule file {path.name}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise PrometheusError(f"rule file {path.name}: not valid YAML: {exc}") from None
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list) or not all(
+        isinstance(g, dict) and g.get("name") for g in groups
+    ):
+        raise PrometheusError(f"rule file {path.name}: needs a list of named `groups`")
+    return [str(g["name"]) for g in groups]

@@ -1,0 +1,17 @@
+"""Metrics gate task: never cached; run after smoke and load so the queries see their traffic."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from golive.context import LaunchContext
+from golive.gates.metrics import metrics
+from golive.prometheus import locate_running
+from golive.results import GateResult
+
+
+@task(name="metrics")
+def metrics_gate(ctx: LaunchContext) -> GateResult:
+    cfg = ctx.manifest.monitoring
+    located = locate_running(ctx.environment_dir, cfg)
+    return metrics(cfg.checks, located, ctx.services(), wait_s=cfg.wait_s)

@@ -1,0 +1,59 @@
+"""Each benchmark script runs end to end in its quick mode and prints its ratio line.
+
+Only that it runs and reports is checked: timings depend on the machine, so no test asserts
+on them (the benchmarks print ratios for a person to read).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT, missing
+
+BENCHMARKS = REPO_ROOT / "benchmarks"
+
+
+def run_quick(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_smoke_concurrency_prints_its_ratio() -> None:
+    done = run_quick("smoke_concurrency.py")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"^ratio sequential/gate: \d+(\.\d+)?x$", done.stdout, re.M), done.stdout
+    assert "100 check(s) passed" in done.stdout
+
+
+def test_load_vs_wrk_prints_its_ratio() -> None:
+    if shutil.which("wrk") is None:
+        missing("wrk not found on PATH (apt-get install -y wrk); the benchmark compares with it")
+    done = run_quick("load_vs_wrk.py")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"^ratio locust/wrk: \d+\.\d+$", done.stdout, re.M), done.stdout
+    assert re.search(r"^locust +\d+\.\d req/s", done.stdout, re.M)
+    assert re.search(r"^wrk +\d+\.\d req/s", done.stdout, re.M)
+
+
+def test_load_vs_wrk_without_wrk_says_how_to_install_and_exits_2() -> None:
+    bare_path = str(REPO_ROOT / "benchmarks")  # a PATH with no wrk on it
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "load_vs_wrk.py"), "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": bare_path},
+    )
+    assert done.returncode == 2
+    assert "apt-get install -y wrk" in done.stderr

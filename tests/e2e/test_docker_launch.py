@@ -1,0 +1,99 @@
+"""Whole launches on the docker backend: GO, then a NO-GO whose rollback puts the previous
+release's containers back; `golive status` and `golive down` on the same environment.
+
+Needs a Docker engine and a base image (`.ci/docker.sh` gives both). Ports 182xx.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from golive import images, settings
+from golive.backends.docker import DockerBackend
+from golive.cli import app
+from golive.errors import ToolError
+from golive.request import LaunchRequest
+
+pytestmark = pytest.mark.slow
+ENVIRONMENT = "production"
+LOCAL_BASE = "golive/python-base:bookworm"
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip on a user's machine, fail under CI=true (CI must never pass by skipping)."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: a missing component fails, it does not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def docker_target(target: Path) -> Path:
+    try:
+        engine = images.client()
+    except ToolError as exc:
+        missing(f"no Docker engine: {exc}")
+    base = os.environ.get(images.BASE_IMAGE_ENV) or LOCAL_BASE
+    try:
+        engine.images.get(base)
+    except Exception:
+        missing(f"base image {base} missing: run docker/build-base-image.sh")
+    text = target.read_text()
+    for old, new in {18101: 18201, 18102: 18202, 18103: 18203}.items():
+        text = text.replace(f"port = {old}", f"port = {new}")
+    text = re.sub(r'^backend = "process"$', 'backend = "docker"', text, flags=re.M)
+    target.write_text(text + f'\n[docker]\nbase_image = "{base}"\n')
+    return target
+
+
+@pytest.fixture
+def backend(golive_home: Path) -> Iterator[DockerBackend]:
+    """The production environment's containers, all removed after the test."""
+    found = DockerBackend(settings.environment_dir(ENVIRONMENT), ENVIRONMENT)
+    yield found
+    found.stop_all()
+
+
+def charge() -> int:
+    body = {"amount_cents": 1999, "currency": "EUR", "customer": "e2e@azora.test"}
+    return httpx.post("http://127.0.0.1:18202/charges", json=body, timeout=5).status_code
+
+
+def test_docker_launch_go_then_no_go_rolls_back(
+    prefect_harness: None, docker_target: Path, backend: DockerBackend
+) -> None:
+    from flows.launch import run_launch
+
+    request = LaunchRequest(manifest=str(docker_target), variant="full", environment=ENVIRONMENT)
+    first = run_launch(request)
+    assert first["verdict"] == "GO", first["reasons"]
+    live = backend.running()
+    assert set(live) == {"api", "payments", "assistant"}
+    assert charge() == 201
+
+    status = CliRunner().invoke(app, ["status", "--environment", ENVIRONMENT])
+    assert status.exit_code == 0, status.output
+    assert "docker backend" in status.output and live["payments"] in status.output
+
+    # Release two: payments answers everything but its (new) health path.
+    text = docker_target.read_text().replace(
+        'port = 18202\nhealth = "/health"', 'port = 18202\nhealth = "/never"\nhealth_timeout = 5'
+    )
+    docker_target.write_text(text)
+    second = run_launch(request)
+    assert second["verdict"] == "NO-GO"
+    assert any("payments did not become healthy" in r for r in second["reasons"])
+    assert all("serving again" in line for line in second["rollback"]), second["rollback"]
+    assert backend.running() == live  # the previous release's containers, by release id
+    assert charge() == 201
+
+    down = CliRunner().invoke(app, ["down", "--environment", ENVIRONMENT])
+    assert down.exit_code == 0, down.output
+    assert backend.running() == {}

@@ -1,0 +1,160 @@
+"""A real Prometheus for an environment: generated config, start, targets up, state, stop.
+
+The metric endpoints are tiny prometheus_client servers on free ports; Prometheus listens on a
+free port too. Every test stops the Prometheus it started.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+from golive import prometheus as prom
+from golive.backends.process import _alive
+from golive.manifest import Monitoring, Service
+from tests.conftest import missing
+
+GOOD_RULES = """\
+groups:
+  - name: demo
+    rules:
+      - alert: DemoDown
+        expr: up == 0
+        for: 30s
+"""
+BAD_RULES = """\
+groups:
+  - name: broken
+    rules:
+      - alert: Unclosed
+        expr: sum(rate(demo_requests_total[1m]) >
+"""
+
+
+def require_binary() -> str:
+    found = shutil.which("prometheus")
+    if found is None:
+        missing("prometheus binary not on PATH; run .ci/prometheus.sh (apt-get install prometheus)")
+    return found
+
+
+@contextmanager
+def serve_metrics(value: float = 0.2) -> Iterator[int]:
+    """A metrics endpoint on a free port: a gauge `demo_value` and a counter; yields the port."""
+    registry = CollectorRegistry()
+    Gauge("demo_value", "A value the tests compare.", registry=registry).set(value)
+    Counter("demo_requests", "Requests.", ["status"], registry=registry).labels("200").inc(5)
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+    try:
+        yield int(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def service(name: str, port: int) -> Service:
+    return Service(name=name, source=Path("."), command="unused", port=port)
+
+
+@contextmanager
+def two_services() -> Iterator[list[Service]]:
+    with serve_metrics(0.2) as one, serve_metrics(0.3) as two:
+        yield [service("alpha", one), service("beta", two)]
+
+
+def wait_up(url: str, count: int, timeout: float = 15) -> list[dict[str, object]]:
+    """The active targets once `count` of them are up (discovery and a first scrape take a
+    moment after Prometheus says it is ready)."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=5) as client:
+        while True:
+            targets = prom.api_get(client, url, "/api/v1/targets")["activeTargets"]
+            if sum(t["health"] == "up" for t in targets) >= count:
+                return list(targets)
+            assert time.monotonic() < deadline, f"targets not up: {targets}"
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "env"
+    yield path
+    prom.stop_prometheus(path)
+
+
+def test_config_has_a_job_per_service_and_the_rule_files(tmp_path: Path) -> None:
+    services = [service("api", 18201), service("payments", 18202)]
+    services[1] = services[1].model_copy(update={"metrics": "/internal/metrics"})
+    config = prom.scrape_config(services, 0.5, [tmp_path / "alerts.yml"])
+    written = yaml.safe_load(prom.write_config(tmp_path / "env", config).read_text())
+    assert written["global"] == {
+        "scrape_interval": "500ms",
+        "scrape_timeout": "500ms",
+        "evaluation_interval": "500ms",
+    }
+    assert written["rule_files"] == [str(tmp_path / "alerts.yml")]
+    jobs = {j["job_name"]: j for j in written["scrape_configs"]}
+    assert jobs["payments"]["metrics_path"] == "/internal/metrics"
+    assert jobs["api"]["static_configs"] == [{"targets": ["127.0.0.1:18201"]}]
+
+
+def test_started_prometheus_scrapes_both_endpoints_and_stops(env_dir: Path) -> None:
+    require_binary()
+    with two_services() as services:
+        url = prom.start_prometheus(env_dir, services, Monitoring(), [])
+        assert prom.running_url(env_dir) == url
+        state = (env_dir / "monitoring" / "prometheus.json").read_text()
+        assert str(url.rsplit(":", 1)[1]) in state
+        targets = wait_up(url, len(services))
+        assert {t["labels"]["job"] for t in targets} == {"alpha", "beta"}
+        assert all(prom.target_for(s, targets) for s in services)
+    pid = int(yaml.safe_load(state)["pid"])
+    assert prom.stop_prometheus(env_dir) is True
+    assert not _alive(pid)
+    assert prom.running_url(env_dir) is None
+    assert (env_dir / "monitoring" / "data").is_dir(), "storage is kept after a stop"
+    assert prom.stop_prometheus(env_dir) is False
+
+
+def test_a_rule_file_prometheus_rejects_is_named(env_dir: Path, tmp_path: Path) -> None:
+    require_binary()
+    bad = tmp_path / "bad-rules.yml"
+    bad.write_text(BAD_RULES)
+    with serve_metrics() as port, pytest.raises(prom.PrometheusError) as err:
+        prom.start_prometheus(env_dir, [service("alpha", port)], Monitoring(), [bad])
+    assert "rule file bad-rules.yml rejected" in str(err.value)
+    assert "could not parse expression" in str(err.value)
+    assert prom.running_url(env_dir) is None
+
+
+def test_a_binary_that_does_not_exist_is_named(env_dir: Path) -> None:
+    cfg = Monitoring(prometheus_binary="golive-no-such-prometheus")
+    with pytest.raises(prom.PrometheusError, match="golive-no-such-prometheus"):
+        prom.start_prometheus(env_dir, [service("alpha", 18299)], cfg, [])
+
+
+def test_rule_groups_names_a_file_that_is_not_rules(tmp_path: Path) -> None:
+    good, broken = tmp_path / "good.yml", tmp_path / "broken.yml"
+    good.write_text(GOOD_RULES)
+    broken.write_text("groups: [unclosed\n")
+    assert prom.rule_groups(good) == ["demo"]
+    with pytest.raises(prom.PrometheusError, match=r"rule file broken\.yml: not valid YAML"):
+        prom.rule_groups(broken)
+    broken.write_text("rules: []\n")
+    with pytest.raises(prom.PrometheusError, match=r"broken\.yml: needs a list of named"):
+        prom.rule_groups(broken)
+
+
+def test_prometheus_times_parse_with_nanoseconds() -> None:
+    assert prom.parse_time("2024-05-01T10:00:00.123456789Z") == pytest.approx(1714557600.123456)
+    assert prom.parse_time("0001-01-01T00:00:00Z") == 0.0  # a target never scraped
+    assert prom.parse_time("") == 0.0
