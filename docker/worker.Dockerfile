@@ -19,8 +19,11 @@ COPY tasks ./tasks
 COPY flows ./flows
 RUN pip install --no-cache-dir --disable-pip-version-check .
 
-# The bundled example, so a deployment's default manifest resolves inside the container.
+# The bundled example, so a deployment's default manifest resolves inside the container, and
+# the deployments (prefect.yaml, deployments/deploy.py) for compose's one-shot `deploy`.
 COPY examples ./examples
+COPY prefect.yaml ./
+COPY deployments ./deployments
 # golive state (ledger, releases, environments): mount a volume here to keep it.
 ENV GOLIVE_HOME=/var/lib/golive
 CMD ["golive", "--help"]

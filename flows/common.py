@@ -165,8 +165,8 @@ def undo(
 
 
 def previous_releases(ctx: LaunchContext) -> dict[str, tuple[int, str, str]]:
-    live = open_ledger().live_releases(ctx.environment)
-    return {s: (r.id, r.release_id, r.path) for s, r in live.items()}
+    before = open_ledger().releases_before(ctx.launch_id, ctx.environment)
+    return {s: (r.id, r.release_id, r.path) for s, r in before.items()}
 
 
 def finish(

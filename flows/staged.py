@@ -24,6 +24,7 @@ from pydantic import Field
 from flows.common import begin, finish, let_go, outcome, previous_releases, undo
 from flows.launch import build_and_deploy, hour_one
 from golive.context import LaunchContext
+from golive.errors import GoliveError
 from golive.ledger import open_ledger
 from golive.optimise import optimisation_report
 from golive.request import StagedRequest
@@ -174,8 +175,18 @@ def approve(run_id: str, approver: str, approved: bool, note: str) -> None:
     """Give a waiting staged launch its decision (what `golive approve` calls)."""
     from uuid import UUID
 
+    from prefect.exceptions import ObjectNotFound
     from prefect.flow_runs import resume_flow_run
 
-    resume_flow_run(
-        UUID(run_id), run_input={"approver": approver, "approve": approved, "note": note}
-    )
+    try:
+        run = UUID(run_id)
+    except ValueError:
+        raise GoliveError(f"{run_id!r} is not a flow run id (a UUID)") from None
+    try:
+        resume_flow_run(run, run_input={"approver": approver, "approve": approved, "note": note})
+    except ObjectNotFound:
+        raise GoliveError(
+            f"no flow run {run_id} on this Prefect API; check PREFECT_API_URL"
+        ) from None
+    except RuntimeError as exc:  # Prefect refuses to resume a run that is not waiting
+        raise GoliveError(f"flow run {run_id} is not waiting for an approval: {exc}") from None

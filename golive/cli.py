@@ -169,7 +169,9 @@ def approve(
 
     try:
         give_decision(run_id, approver, not abort, note)
-    except Exception as exc:  # an unknown run, a run not waiting, no API: one line, exit 2
+    except GoliveError:
+        raise
+    except Exception as exc:  # no API, a refused request: one line, exit 2
         raise GoliveError(f"cannot resume flow run {run_id}: {type(exc).__name__}: {exc}") from None
     console.print(f"flow run {run_id}: {'ABORTED' if abort else 'approved'} by {approver}")
 

@@ -60,6 +60,7 @@ class Release(Base):
     path: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_by: Mapped[int | None]  # the launch whose release retired this one
 
 
 class BackupRow(Base):

@@ -134,6 +134,19 @@ class Ledger:
             )
             return {r.service: r for r in rows}
 
+    def releases_before(self, launch_id: int, environment: str) -> dict[str, Release]:
+        """What was live in the environment when this launch started: what is live now from
+        other launches, and what this launch replaced (a resumed launch has already deployed)."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(Release).where(
+                    Release.environment == environment,
+                    Release.launch_id != launch_id,
+                    (Release.status == "live") | (Release.replaced_by == launch_id),
+                )
+            )
+            return {r.service: r for r in rows}
+
     def record_releases(
         self, launch_id: int, environment: str, releases: dict[str, tuple[str, str]]
     ) -> None:
@@ -145,8 +158,9 @@ class Ledger:
                     Release.environment == environment,
                     Release.service.in_(releases),
                     Release.status == "live",
+                    Release.launch_id != launch_id,
                 )
-                .values(status="retired")
+                .values(status="retired", replaced_by=launch_id)
             )
             for service, (release_id, path) in releases.items():
                 s.add(

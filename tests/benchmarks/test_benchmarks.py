@@ -10,9 +10,11 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
 
-from tests.conftest import REPO_ROOT, missing
-
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = REPO_ROOT / "benchmarks"
 
 
@@ -34,9 +36,9 @@ def test_smoke_concurrency_prints_its_ratio() -> None:
     assert "100 check(s) passed" in done.stdout
 
 
-def test_load_vs_wrk_prints_its_ratio() -> None:
+def test_load_vs_wrk_prints_its_ratio(require: Callable[[str], NoReturn]) -> None:
     if shutil.which("wrk") is None:
-        missing("wrk not found on PATH (apt-get install -y wrk); the benchmark compares with it")
+        require("wrk not found on PATH (apt-get install -y wrk); the benchmark compares with it")
     done = run_quick("load_vs_wrk.py")
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r"^ratio locust/wrk: \d+\.\d+$", done.stdout, re.M), done.stdout

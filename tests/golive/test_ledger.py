@@ -48,3 +48,16 @@ def test_an_unusable_ledger_url_is_a_clear_error(tmp_path: Path) -> None:
     ) as err:
         Ledger("postgresql+psycopg://golive:secret-pw@127.0.0.1:1/ledger")
     assert "secret-pw" not in str(err.value)
+
+
+def test_releases_before_a_launch_survive_its_own_deploy(tmp_path: Path) -> None:
+    """A launch resumed after it deployed must still roll back to what was live before it."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    first = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    ledger.record_releases(first, "prod", {"api": ("r1", "/r1"), "web": ("w1", "/w1")})
+    second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    ledger.record_releases(second, "prod", {"api": ("r2", "/r2")})
+    before = ledger.releases_before(second, "prod")
+    assert {s: r.release_id for s, r in before.items()} == {"api": "r1", "web": "w1"}
+    third = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    assert ledger.releases_before(third, "prod")["api"].release_id == "r2"
