@@ -30,23 +30,12 @@ from golive.manifest import load as load_manifest
 from golive.report import LaunchReport
 from golive.request import LaunchRequest
 from golive.results import Category, GateResult, failed
+from golive.scorecard import GATE_CATEGORY
 from tasks.deploy import rollback_release
 from tasks.migrate import applied_revisions, revert_database
 from tasks.publish import publish
 from tasks.verdict import verdict_gate
 
-CATEGORY = {
-    "configure": Category.CONFIGURATION,
-    "audit": Category.SECURITY,
-    "tests": Category.TESTS,
-    "migrate": Category.DATABASE,
-    "build": Category.BUILD,
-    "deploy": Category.DEPLOYMENT,
-    "monitor": Category.MONITORING,
-    "smoke": Category.SMOKE,
-    "load": Category.LOAD,
-    "metrics": Category.MONITORING,
-}
 QUEUE_POLL_S = 5
 
 
@@ -62,7 +51,7 @@ def outcome(
         result = future.result()
     except Exception as exc:  # the gate's own bug or a tool error: report it, never hide it
         why = ctx.redactor()(f"gate crashed: {type(exc).__name__}: {exc}")
-        result = failed(gate, CATEGORY.get(gate, Category.DEPLOYMENT), why)
+        result = failed(gate, GATE_CATEGORY.get(gate, Category.DEPLOYMENT), why)
     publish(ctx, result, stage)
     return result
 

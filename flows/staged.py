@@ -5,12 +5,16 @@ ramps the load and writes the optimisation report. Between stages the run waits 
 `StageApproval` (a form in the UI; `golive approve` from a terminal). On a deployment it
 suspends, freeing its worker; Prefect then re-runs the flow from the start when resumed,
 so every stage first asks the ledger whether this launch already ran it. Run locally it
-pauses in-process. Abort or timeout rolls back what stage 2 deployed. A rehearsal runs the
-stages straight through and tears its environment down.
+pauses in-process. An abort rolls back what stage 2 deployed, and so does a paused run's
+deadline (an automatic abort). A suspended run past its deadline is failed by Prefect's
+server with no process left to roll back: `golive down` or the next launch replaces what it
+deployed. A rehearsal runs the stages straight through and tears its environment down.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
 from prefect import flow, pause_flow_run, suspend_flow_run
@@ -33,6 +37,7 @@ from tasks.load import load_ramp_gate
 from tasks.metrics import metrics_gate
 
 PAUSE_POLL_S = 2
+PAUSE_GRACE_S = 300  # Prefect's own pause timeout, after golive's deadline has aborted
 
 
 class StageApproval(RunInput):
@@ -62,6 +67,38 @@ def recorded(ctx: LaunchContext, stage: int) -> list[GateResult] | None:
     ]
 
 
+def pause_with_deadline(key: str, timeout_s: int) -> StageApproval:
+    """Pause in-process for a decision; at the deadline golive itself decides: abort.
+
+    Prefect's own pause timeout fails the flow run outright, with no chance to roll back, so
+    it is only a later safety net here; the deadline is an ordinary, recorded abort.
+    """
+    from uuid import UUID
+
+    from prefect.flow_runs import resume_flow_run
+
+    run_id = UUID(str(flow_run.get_id()))
+    auto_abort = {
+        "approver": "golive",
+        "approve": False,
+        "note": f"no approval within {timeout_s}s",
+    }
+
+    def abort_if_still_waiting() -> None:
+        with contextlib.suppress(Exception):  # already decided: the resume is refused, fine
+            resume_flow_run(run_id, run_input=auto_abort)
+
+    timer = threading.Timer(timeout_s, abort_if_still_waiting)
+    timer.daemon = True
+    timer.start()
+    try:
+        return pause_flow_run(
+            StageApproval, timeout=timeout_s + PAUSE_GRACE_S, poll_interval=PAUSE_POLL_S, key=key
+        )
+    finally:
+        timer.cancel()
+
+
 def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApproval:
     """Wait for the decision that starts `stage`; record it in the ledger and an artifact."""
     ledger = open_ledger()
@@ -78,12 +115,7 @@ def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApp
         if deployment.get_id():  # frees the worker; Prefect re-runs the flow on resume
             decision = suspend_flow_run(StageApproval, timeout=request.approval_timeout_s, key=key)
         else:
-            decision = pause_flow_run(
-                StageApproval,
-                timeout=request.approval_timeout_s,
-                poll_interval=PAUSE_POLL_S,
-                key=key,
-            )
+            decision = pause_with_deadline(key, request.approval_timeout_s)
     ledger.record_approval(ctx.launch_id, stage, decision.approver, decision.approve, decision.note)
     verb = "approved" if decision.approve else "ABORTED"
     create_markdown_artifact(

@@ -78,6 +78,7 @@ def run(
 ) -> None:
     """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input."""
     load_manifest(manifest)  # bad input fails here, in a second, not after Prefect starts
+    open_ledger()  # and so does a ledger that cannot be opened
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     from flows.launch import run_launch  # the one place the core reaches up to its flows

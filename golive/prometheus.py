@@ -10,14 +10,10 @@ is a deployed service to the process backend.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shutil
-import signal
 import socket
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +23,6 @@ import httpx
 import yaml
 
 from golive import runner
-from golive.backends.process import _alive
 from golive.errors import GoliveError
 from golive.health import wait_healthy
 from golive.manifest import Monitoring, Service
@@ -186,16 +181,7 @@ def stop_prometheus(environment_dir: Path, grace_s: float = 10) -> bool:
     state = _state(environment_dir)
     if state is None:
         return False
-    pid = int(state["pid"])
-    was_alive = _alive(pid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)  # runner.start made it a group leader
-    deadline = time.monotonic() + grace_s
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
+    was_alive = runner.stop_group(int(state["pid"]), grace_s)
     _state_file(environment_dir).unlink(missing_ok=True)
     return was_alive
 
@@ -203,7 +189,7 @@ def stop_prometheus(environment_dir: Path, grace_s: float = 10) -> bool:
 def running_url(environment_dir: Path) -> str | None:
     """The URL of this environment's started Prometheus if it is still running."""
     state = _state(environment_dir)
-    if state is None or not _alive(int(state["pid"])):
+    if state is None or not runner.alive(int(state["pid"])):
         return None
     return str(state["url"])
 

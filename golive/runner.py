@@ -6,9 +6,12 @@ missing tool or a hung command always ends in the same clear ToolError.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +94,34 @@ def start(
             )
     except FileNotFoundError as exc:
         raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie child of ours does not count)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours still answers kill(0): reap it to tell.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
+
+
+def stop_group(pid: int, grace_s: float = 10) -> bool:
+    """Stop a process started by `start` and everything it started (its process group):
+    SIGTERM, then SIGKILL after grace_s. Returns whether it was running."""
+    was_alive = alive(pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    return was_alive

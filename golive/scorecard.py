@@ -13,6 +13,18 @@ from typing import Any
 from golive.results import Category, GateResult, Status
 
 HOUR1 = ("configure", "audit", "tests", "migrate")
+GATE_CATEGORY = {
+    "configure": Category.CONFIGURATION,
+    "audit": Category.SECURITY,
+    "tests": Category.TESTS,
+    "migrate": Category.DATABASE,
+    "build": Category.BUILD,
+    "deploy": Category.DEPLOYMENT,
+    "monitor": Category.MONITORING,
+    "smoke": Category.SMOKE,
+    "load": Category.LOAD,
+    "metrics": Category.MONITORING,
+}
 HOUR2 = ("build", "deploy", "monitor", "smoke", "load")
 
 

@@ -6,33 +6,14 @@ command (a rollback, a teardown) can find and stop what an earlier one started.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shlex
-import signal
-import time
 from pathlib import Path
 
 from golive import runner
 from golive.manifest import Service
 
 START_MARK = "--- golive: starting release"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours still answers kill(0): reap it to tell.
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    return True
 
 
 class ProcessBackend:
@@ -68,15 +49,7 @@ class ProcessBackend:
         state = self._state(name)
         if state is None:
             return
-        pid = int(str(state["pid"]))
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGTERM)  # the whole group: uvicorn workers, shells
-        deadline = time.monotonic() + grace_s
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _alive(pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+        runner.stop_group(int(str(state["pid"])), grace_s)  # uvicorn's workers, shells too
         self._children.pop(name, None)
         self._state_file(name).unlink(missing_ok=True)
 
@@ -86,7 +59,7 @@ class ProcessBackend:
         found = {}
         for path in sorted(self.run_dir.glob("*.json")):
             state = self._state(path.stem)
-            if state and _alive(int(str(state["pid"]))):
+            if state and runner.alive(int(str(state["pid"]))):
                 found[path.stem] = str(state["release_id"])
         return found
 

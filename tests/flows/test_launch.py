@@ -7,6 +7,8 @@ the right gate and reason. Artifacts, logs and task states are read back from th
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -292,3 +294,58 @@ def test_no_go_after_deploy_returns_a_postgres_database_to_its_revision(
     assert current_revision(postgres_url) == "0002"
     password = postgres_url.split(":")[2].split("@")[0]
     assert password not in json.dumps(report) + logs(report)
+
+
+def test_golive_restore_puts_back_the_backup_a_launch_took(target: Path, golive_home: Path) -> None:
+    first = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
+    assert first["verdict"] == "GO", first["reasons"]
+    db = golive_home / "environments" / "production" / "data" / "azora.db"
+    revision = target.parent / "migrations" / "versions" / "0004_nickname.py"
+    revision.write_text(
+        '"""Nickname."""\nimport sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0004"\n'
+        'down_revision = "0003"\n\n\ndef upgrade():\n'
+        '    op.add_column("users", sa.Column("nickname", sa.String(40)))\n\n\n'
+        'def downgrade():\n    op.drop_column("users", "nickname")\n'
+    )
+    second = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
+    assert second["verdict"] == "GO", second["reasons"]
+    assert current_revision(f"sqlite:///{db}") == "0004"
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "golive.cli",
+            "restore",
+            "--launch",
+            str(second["launch_id"]),
+            "--manifest",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "GOLIVE_HOME": str(golive_home)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "database back at 0003" in done.stdout
+    assert current_revision(f"sqlite:///{db}") == "0003"
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "golive.cli",
+            "restore",
+            "--launch",
+            "999",
+            "--manifest",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "GOLIVE_HOME": str(golive_home)},
+    )
+    assert refused.returncode == 2 and "launch 999 has no database backup" in refused.stderr

@@ -113,3 +113,14 @@ def test_a_rehearsal_runs_the_stages_straight_through(target: Path, golive_home:
     approvals = open_ledger().approvals(report["launch_id"])
     assert [(a.stage, a.approver) for a in approvals] == [(2, "rehearsal"), (3, "rehearsal")]
     assert not (golive_home / "environments" / "production-rehearsal").exists()
+
+
+def test_no_approval_within_the_timeout_is_no_go(target: Path, golive_home: Path) -> None:
+    state = staged_launch(
+        StagedRequest(manifest=str(target), variant="soft", approval_timeout_s=2), return_state=True
+    )
+    report = state.result(raise_on_failure=False)
+    assert isinstance(report, dict) and report["verdict"] == "NO-GO", report
+    assert report["reasons"][0] == "approval-2: stage 2 aborted by golive: no approval within 2s"
+    assert "deploy" not in [g["gate"] for g in report["gates"]]  # stage 2 never started
+    assert ProcessBackend(golive_home / "environments" / "production").running() == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,19 @@ def test_history_of_a_new_home_is_empty_not_an_error(tmp_path: Path, golive_home
     done = golive("history", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Recent launches" in done.stdout
+
+
+def test_an_unusable_ledger_is_one_line_before_anything_runs(target: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "golive.cli", "run", "soft", "--manifest", str(target)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "GOLIVE_LEDGER_URL": "postgresql+psycopg://u:pw-hidden@127.0.0.1:1/x"},
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("golive: error: ledger database") and "GOLIVE_LEDGER_URL" in line
+    assert "pw-hidden" not in line

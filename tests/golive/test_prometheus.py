@@ -18,8 +18,8 @@ import yaml
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from golive import prometheus as prom
-from golive.backends.process import _alive
 from golive.manifest import Monitoring, Service
+from golive.runner import alive
 from tests.conftest import missing
 
 GOOD_RULES = """\
@@ -119,7 +119,7 @@ def test_started_prometheus_scrapes_both_endpoints_and_stops(env_dir: Path) -> N
         assert all(prom.target_for(s, targets) for s in services)
     pid = int(yaml.safe_load(state)["pid"])
     assert prom.stop_prometheus(env_dir) is True
-    assert not _alive(pid)
+    assert not alive(pid)
     assert prom.running_url(env_dir) is None
     assert (env_dir / "monitoring" / "data").is_dir(), "storage is kept after a stop"
     assert prom.stop_prometheus(env_dir) is False

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 from golive.results import Category, GateResult, failed, passed, skipped, warned
-from golive.scorecard import decide, required_gates
-
-CATEGORIES = {
-    "configure": Category.CONFIGURATION,
-    "audit": Category.SECURITY,
-    "tests": Category.TESTS,
-    "migrate": Category.DATABASE,
-    "build": Category.BUILD,
-    "deploy": Category.DEPLOYMENT,
-    "monitor": Category.MONITORING,
-    "smoke": Category.SMOKE,
-    "load": Category.LOAD,
-}
+from golive.scorecard import GATE_CATEGORY, decide, required_gates
 
 
 def all_passing(variant: str) -> list[GateResult]:
-    return [passed(g, CATEGORIES[g], "ok") for g in required_gates(variant)]
+    return [passed(g, GATE_CATEGORY[g], "ok") for g in required_gates(variant)]
 
 
 def test_everything_passing_is_go_with_one_row_per_category() -> None:
