@@ -44,7 +44,7 @@ def deploy_all(cron: str | None, timezone: str) -> None:
     done = prefect("deploy", "--all")
     if not done.ok:
         raise GoliveError(f"prefect deploy --all failed: {done.tail(2)}")
-    print("deployed: full-launch, soft-launch, staged-launch, nightly-rehearsal")
+    print("deployed: full-launch, soft-launch, staged-launch, nightly-rehearsal, approval-deadline")
     if cron:
         done = prefect(
             "deploy", "--name", "nightly-rehearsal", "--cron", cron, "--timezone", timezone

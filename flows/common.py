@@ -27,7 +27,7 @@ from golive.context import LaunchContext
 from golive.errors import GoliveError
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
-from golive.report import LaunchReport
+from golive.report import LaunchReport, NoGo
 from golive.request import LaunchRequest
 from golive.results import Category, GateResult, failed
 from golive.scorecard import GATE_CATEGORY
@@ -171,10 +171,9 @@ def finish(
     ledger.unlock_environment(ctx.environment, ctx.launch_id)
     get_run_logger().info("verdict: %s", report.verdict)
     if report.verdict != "GO":
-        # A Failed state, not an exception: NO-GO is an answer, not a crash with a traceback.
-        return Failed(
-            message=f"NO-GO: {'; '.join(report.scorecard.reasons)}", data=report.as_dict()
-        )
+        # A Failed state, not a raised exception: NO-GO is an answer, not a crash.
+        summary = f"NO-GO: {'; '.join(report.scorecard.reasons)}"
+        return Failed(message=summary, data=NoGo(summary, report.as_dict()))
     return report.as_dict()
 
 

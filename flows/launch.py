@@ -19,6 +19,7 @@ from flows.common import begin, finish, let_go, outcome, previous_releases, undo
 from golive.context import LaunchContext
 from golive.errors import GoliveError
 from golive.ledger import open_ledger
+from golive.report import NoGo
 from golive.request import LaunchRequest
 from golive.results import GateResult
 from tasks.audit import audit_gate
@@ -98,13 +99,14 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
         raise
 
 
-def run_launch(request: LaunchRequest) -> dict[str, Any]:
-    """Run the flow in this process and return its report (as a dict), GO or NO-GO.
+def report_from(state: State) -> dict[str, Any]:
+    """The report a finished launch or staged-launch run ended with, GO or NO-GO.
 
-    Raises GoliveError for bad input found inside the run (it never reaches a verdict).
+    Raises GoliveError for bad input found inside the run (it never reached a verdict).
     """
-    state = launch(request, return_state=True)
     value = state.result(raise_on_failure=False)
+    if isinstance(value, NoGo):
+        return value.report
     if isinstance(value, GoliveError):
         raise value
     if isinstance(value, BaseException):
@@ -112,3 +114,8 @@ def run_launch(request: LaunchRequest) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise GoliveError("launch flow ended without a report")
     return value
+
+
+def run_launch(request: LaunchRequest) -> dict[str, Any]:
+    """Run the launch flow in this process and return its report (as a dict), GO or NO-GO."""
+    return report_from(launch(request, return_state=True))

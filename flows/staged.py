@@ -6,15 +6,16 @@ ramps the load and writes the optimisation report. Between stages the run waits 
 suspends, freeing its worker; Prefect then re-runs the flow from the start when resumed,
 so every stage first asks the ledger whether this launch already ran it. Run locally it
 pauses in-process. An abort rolls back what stage 2 deployed, and so does a paused run's
-deadline (an automatic abort). A suspended run past its deadline is failed by Prefect's
-server with no process left to roll back: `golive down` or the next launch replaces what it
-deployed. A rehearsal runs the stages straight through and tears its environment down.
+deadline (an automatic abort). A suspended run has no process to notice its deadline, so it
+schedules an `approval-deadline` flow run that resumes it with that abort. A rehearsal
+runs the stages straight through and tears its environment down.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import flow, pause_flow_run, suspend_flow_run
@@ -78,15 +79,10 @@ def pause_with_deadline(key: str, timeout_s: int) -> StageApproval:
     from prefect.flow_runs import resume_flow_run
 
     run_id = UUID(str(flow_run.get_id()))
-    auto_abort = {
-        "approver": "golive",
-        "approve": False,
-        "note": f"no approval within {timeout_s}s",
-    }
 
     def abort_if_still_waiting() -> None:
         with contextlib.suppress(Exception):  # already decided: the resume is refused, fine
-            resume_flow_run(run_id, run_input=auto_abort)
+            resume_flow_run(run_id, run_input=auto_abort(timeout_s))
 
     timer = threading.Timer(timeout_s, abort_if_still_waiting)
     timer.daemon = True
@@ -97,6 +93,55 @@ def pause_with_deadline(key: str, timeout_s: int) -> StageApproval:
         )
     finally:
         timer.cancel()
+
+
+DEADLINE_DEPLOYMENT = "approval-deadline/approval-deadline"
+
+
+def auto_abort(timeout_s: int) -> dict[str, Any]:
+    return {"approver": "golive", "approve": False, "note": f"no approval within {timeout_s}s"}
+
+
+def schedule_deadline(stage: int, timeout_s: int) -> None:
+    """A suspended run has no process to notice its deadline: schedule a flow run that will.
+
+    The idempotency key makes the re-run that follows a resume schedule nothing new.
+    """
+    from prefect.deployments import run_deployment
+
+    run_id = str(flow_run.get_id())
+    run_deployment(
+        DEADLINE_DEPLOYMENT,
+        timeout=0,
+        as_subflow=False,
+        parameters={"flow_run_id": run_id, "stage": stage, "timeout_s": timeout_s},
+        scheduled_time=datetime.now(UTC) + timedelta(seconds=timeout_s),
+        idempotency_key=f"{run_id}-stage-{stage}-deadline",
+    )
+
+
+@flow(name="approval-deadline", description="Abort a staged launch still waiting at its deadline.")
+def approval_deadline(flow_run_id: str, stage: int, timeout_s: int) -> str:
+    """Resume the staged launch with an automatic abort if it still waits for this stage."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.flow_runs import resume_flow_run
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(flow_run_id)).state
+    waiting = (
+        state is not None
+        and state.is_paused()
+        and (state.state_details.pause_key == f"stage-{stage}-approval")
+    )
+    if not waiting:
+        return f"stage {stage} of {flow_run_id} already decided"
+    resume_flow_run(UUID(flow_run_id), run_input=auto_abort(timeout_s))
+    get_run_logger().warning(
+        "no approval within %ss: stage %s of %s aborted", timeout_s, stage, flow_run_id
+    )
+    return f"stage {stage} of {flow_run_id} aborted"
 
 
 def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApproval:
@@ -113,7 +158,10 @@ def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApp
         )
         key = f"stage-{stage}-approval"  # fixed, so a resumed re-run gets the same input back
         if deployment.get_id():  # frees the worker; Prefect re-runs the flow on resume
-            decision = suspend_flow_run(StageApproval, timeout=request.approval_timeout_s, key=key)
+            schedule_deadline(stage, request.approval_timeout_s)
+            decision = suspend_flow_run(
+                StageApproval, timeout=request.approval_timeout_s + PAUSE_GRACE_S, key=key
+            )
         else:
             decision = pause_with_deadline(key, request.approval_timeout_s)
     ledger.record_approval(ctx.launch_id, stage, decision.approver, decision.approve, decision.note)

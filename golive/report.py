@@ -11,6 +11,18 @@ from golive.results import GateResult
 from golive.scorecard import Scorecard
 
 
+class NoGo(Exception):
+    """The answer NO-GO, not a crash: what a NO-GO launch's Failed state carries (Prefect
+    expects a failed state's data to be an exception), with the report as a dict."""
+
+    def __init__(self, summary: str, report: dict[str, Any]) -> None:
+        super().__init__(summary, report)  # both in args, so it pickles as a result
+        self.summary, self.report = summary, report
+
+    def __str__(self) -> str:
+        return self.summary
+
+
 @dataclass(frozen=True)
 class LaunchReport:
     launch_id: int

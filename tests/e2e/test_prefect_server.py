@@ -251,7 +251,7 @@ def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_b
         f"/flow_runs/{run_id}/resume",
         {"run_input": {"approver": "api", "approve": True, "note": "hour 1 ok"}},
     )
-    assert resumed["status"] == "ACCEPT", resumed
+    assert resumed.get("status") == "ACCEPT", resumed
     deadline = time.monotonic() + 240
     while not ledger_rows(
         server, "SELECT 1 FROM gate_runs WHERE launch_id = ? AND gate = 'smoke'", launch
@@ -326,3 +326,39 @@ def test_the_ui_renders_a_finished_flow_run(server: Server, tmp_path: Path, requ
     )
     assert shot.is_file() and shot.stat().st_size > 10_000
     print(f"screenshot of the flow run page: {shot}")
+
+
+def test_a_suspended_stage_past_its_deadline_is_aborted_and_rolled_back(server: Server) -> None:
+    done = server.cli(
+        "prefect",
+        "deployment",
+        "run",
+        "staged-launch/staged-launch",
+        "-p",
+        'request={"variant": "soft", "environment": "e2e", "approval_timeout_s": 20}',
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = run_id_from(done.stdout)
+    server.wait_state(run_id, "Suspended")
+    launch = launch_id_of(server, run_id)
+    server.post(
+        f"/flow_runs/{run_id}/resume",
+        {"run_input": {"approver": "api", "approve": True, "note": "in time"}},
+    )
+    deadline = time.monotonic() + 240
+    while not ledger_rows(
+        server, "SELECT 1 FROM gate_runs WHERE launch_id = ? AND gate = 'smoke'", launch
+    ):
+        assert time.monotonic() < deadline, "stage 2 never ran after the approval"
+        time.sleep(1)
+    server.wait_state(run_id, "Suspended")  # stage 3 waits; nobody answers
+    assert httpx.get("http://127.0.0.1:18102/health", timeout=5).status_code == 200
+    assert server.wait_state(run_id, "Failed", "Completed", timeout=300) == "Failed"
+    decisions = ledger_rows(
+        server,
+        "SELECT stage, approver, approved, note FROM approvals WHERE launch_id = ? ORDER BY stage",
+        launch,
+    )
+    assert decisions == [(2, "api", 1, "in time"), (3, "golive", 0, "no approval within 20s")]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get("http://127.0.0.1:18102/health", timeout=5)  # stage 2 rolled back

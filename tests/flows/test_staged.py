@@ -14,6 +14,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import State
 
+from flows.launch import report_from
 from flows.staged import approve, staged_launch
 from golive.backends.process import ProcessBackend
 from golive.ledger import open_ledger
@@ -47,9 +48,7 @@ def wait_paused(launches_before: int, timeout: float = 180) -> str:
 
 
 def report_of(states: list[State[Any]]) -> dict[str, Any]:
-    value = states[0].result(raise_on_failure=False)
-    assert isinstance(value, dict), value
-    return value
+    return report_from(states[0])
 
 
 def test_stages_wait_for_approvals_and_reach_go(target: Path, golive_home: Path) -> None:
@@ -108,8 +107,8 @@ def test_a_rehearsal_runs_the_stages_straight_through(target: Path, golive_home:
     state = staged_launch(
         StagedRequest(manifest=str(target), rehearsal=True, ramp=[2]), return_state=True
     )
-    report = state.result(raise_on_failure=False)
-    assert isinstance(report, dict) and report["verdict"] == "GO", report
+    report = report_from(state)
+    assert report["verdict"] == "GO", report
     approvals = open_ledger().approvals(report["launch_id"])
     assert [(a.stage, a.approver) for a in approvals] == [(2, "rehearsal"), (3, "rehearsal")]
     assert not (golive_home / "environments" / "production-rehearsal").exists()
@@ -119,8 +118,8 @@ def test_no_approval_within_the_timeout_is_no_go(target: Path, golive_home: Path
     state = staged_launch(
         StagedRequest(manifest=str(target), variant="soft", approval_timeout_s=2), return_state=True
     )
-    report = state.result(raise_on_failure=False)
-    assert isinstance(report, dict) and report["verdict"] == "NO-GO", report
+    report = report_from(state)
+    assert report["verdict"] == "NO-GO", report
     assert report["reasons"][0] == "approval-2: stage 2 aborted by golive: no approval within 2s"
     assert "deploy" not in [g["gate"] for g in report["gates"]]  # stage 2 never started
     assert ProcessBackend(golive_home / "environments" / "production").running() == {}
