@@ -7,6 +7,7 @@ One server and one worker serve the whole module (each takes seconds to start).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -171,6 +172,28 @@ def run_id_from(output: str) -> str:
     return line.split("UUID:")[1].strip()
 
 
+def start_staged(server: Server, request: dict[str, Any]) -> tuple[str, int]:
+    """Start a soft staged launch in environment e2e; its flow run and launch, once suspended."""
+    body = json.dumps({"variant": "soft", "environment": "e2e", **request})
+    done = server.cli(
+        "prefect", "deployment", "run", "staged-launch/staged-launch", "-p", f"request={body}"
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = run_id_from(done.stdout)
+    server.wait_state(run_id, "Suspended")
+    return run_id, launch_id_of(server, run_id)
+
+
+def wait_for_stage_two(server: Server, run_id: str, launch: int) -> None:
+    """Stage 2's gates recorded, and the run suspended again, waiting for stage 3."""
+    deadline = time.monotonic() + 240
+    query = "SELECT 1 FROM gate_runs WHERE launch_id = ? AND gate = 'smoke'"
+    while not ledger_rows(server, query, launch):
+        assert time.monotonic() < deadline, "stage 2 never ran after the approval"
+        time.sleep(1)
+    server.wait_state(run_id, "Suspended")
+
+
 def test_four_deployments_and_the_nightly_schedule(server: Server) -> None:
     names = {(d["name"]) for d in server.post("/deployments/filter", {})}
     assert {"full-launch", "soft-launch", "staged-launch", "nightly-rehearsal"} <= names
@@ -229,18 +252,7 @@ def test_a_no_go_launch_exits_non_zero(server: Server, target: Path) -> None:
 def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_back(
     server: Server,
 ) -> None:
-    done = server.cli(
-        "prefect",
-        "deployment",
-        "run",
-        "staged-launch/staged-launch",
-        "-p",
-        'request={"variant": "soft", "environment": "e2e"}',
-    )
-    assert done.returncode == 0, done.stderr
-    run_id = run_id_from(done.stdout)
-    server.wait_state(run_id, "Suspended")  # stage 1 done; the worker is free
-    launch = launch_id_of(server, run_id)
+    run_id, launch = start_staged(server, {})  # stage 1 done, suspended; the worker is free
     assert (
         ledger_rows(
             server, "SELECT count(*) FROM gate_runs WHERE launch_id = ? AND stage = 1", launch
@@ -252,13 +264,7 @@ def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_b
         {"run_input": {"approver": "api", "approve": True, "note": "hour 1 ok"}},
     )
     assert resumed.get("status") == "ACCEPT", resumed
-    deadline = time.monotonic() + 240
-    while not ledger_rows(
-        server, "SELECT 1 FROM gate_runs WHERE launch_id = ? AND gate = 'smoke'", launch
-    ):
-        assert time.monotonic() < deadline, "stage 2 never ran after the approval"
-        time.sleep(1)
-    server.wait_state(run_id, "Suspended")  # stage 2 deployed; waiting for stage 3
+    wait_for_stage_two(server, run_id, launch)  # deployed; suspended again for stage 3
     assert httpx.get("http://127.0.0.1:18102/health", timeout=5).status_code == 200
 
     aborted = server.cli(
@@ -329,29 +335,12 @@ def test_the_ui_renders_a_finished_flow_run(server: Server, tmp_path: Path, requ
 
 
 def test_a_suspended_stage_past_its_deadline_is_aborted_and_rolled_back(server: Server) -> None:
-    done = server.cli(
-        "prefect",
-        "deployment",
-        "run",
-        "staged-launch/staged-launch",
-        "-p",
-        'request={"variant": "soft", "environment": "e2e", "approval_timeout_s": 20}',
-    )
-    assert done.returncode == 0, done.stderr
-    run_id = run_id_from(done.stdout)
-    server.wait_state(run_id, "Suspended")
-    launch = launch_id_of(server, run_id)
+    run_id, launch = start_staged(server, {"approval_timeout_s": 20})
     server.post(
         f"/flow_runs/{run_id}/resume",
         {"run_input": {"approver": "api", "approve": True, "note": "in time"}},
     )
-    deadline = time.monotonic() + 240
-    while not ledger_rows(
-        server, "SELECT 1 FROM gate_runs WHERE launch_id = ? AND gate = 'smoke'", launch
-    ):
-        assert time.monotonic() < deadline, "stage 2 never ran after the approval"
-        time.sleep(1)
-    server.wait_state(run_id, "Suspended")  # stage 3 waits; nobody answers
+    wait_for_stage_two(server, run_id, launch)  # deployed; suspended again for stage 3
     assert httpx.get("http://127.0.0.1:18102/health", timeout=5).status_code == 200
     assert server.wait_state(run_id, "Failed", "Completed", timeout=300) == "Failed"
     decisions = ledger_rows(
