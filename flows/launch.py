@@ -15,57 +15,16 @@ from prefect import flow
 from prefect.client.schemas.objects import State
 from prefect.logging import get_run_logger
 
-from flows.common import begin, finish, let_go, outcome, previous_releases, undo
-from golive.context import LaunchContext
+from flows.finishing import finish, previous_releases, undo
+from flows.lock import begin, let_go
+from flows.plan import build_and_deploy, hour_one, watched
+from flows.publishing import outcome
 from golive.errors import GoliveError
 from golive.ledger import open_ledger
 from golive.report import NoGo
 from golive.request import LaunchRequest
-from golive.results import GateResult
-from tasks.audit import audit_gate
-from tasks.build import build_gate, releases_present
-from tasks.configure import configure_gate
-from tasks.deploy import deploy_gate
 from tasks.load import load_gate
 from tasks.metrics import metrics_gate
-from tasks.migrate import migrate_gate
-from tasks.monitor import monitor_gate
-from tasks.smoke import smoke_gate
-from tasks.testsuites import tests_gate
-
-
-def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
-    configure_f = configure_gate.submit(ctx)
-    audit_f, tests_f = audit_gate.submit(ctx), tests_gate.submit(ctx)
-    results = [outcome(ctx, "configure", configure_f, stage)]
-    if not results[0].blocks_launch:  # never touch the database with a broken configuration
-        results.append(outcome(ctx, "migrate", migrate_gate.submit(ctx), stage))
-    results += [outcome(ctx, "audit", audit_f, stage), outcome(ctx, "tests", tests_f, stage)]
-    return results
-
-
-def build_and_deploy(ctx: LaunchContext, stage: int | None = None) -> tuple[list[GateResult], bool]:
-    """Build, deploy, monitor and smoke; and whether deploy replaced what was running."""
-    build_f = build_gate.submit(ctx)
-    cached = build_f.result(raise_on_failure=False)
-    if isinstance(cached, GateResult) and not releases_present(cached):
-        # Someone emptied the release store: the cache entry names folders that are gone.
-        build_f = build_gate.with_options(refresh_cache=True).submit(ctx)
-    build = outcome(ctx, "build", build_f, stage)
-    if build.blocks_launch:
-        return [build], False
-    deploy = outcome(ctx, "deploy", deploy_gate.submit(ctx, build), stage)
-    if deploy.blocks_launch:
-        return [build, deploy], bool(deploy.data.get("replaced", True))
-    monitor_f, smoke_f = monitor_gate.submit(ctx), smoke_gate.submit(ctx)
-    checks = [outcome(ctx, "monitor", monitor_f, stage), outcome(ctx, "smoke", smoke_f, stage)]
-    return [build, deploy, *checks], True
-
-
-def watched(results: list[GateResult]) -> bool:
-    """Whether the deployed release is under monitoring, so its metric checks can run."""
-    monitor = next((r for r in results if r.gate == "monitor"), None)
-    return monitor is not None and not monitor.blocks_launch
 
 
 @flow(
@@ -75,6 +34,7 @@ def watched(results: list[GateResult]) -> bool:
     on_cancellation=[let_go],
 )
 def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
+    """Run the launch plan; returns the report on GO, a Failed state carrying it on NO-GO."""
     request = request or LaunchRequest()
     ctx = begin(request, request.variant)
     previous = previous_releases(ctx)

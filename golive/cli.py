@@ -166,7 +166,7 @@ def approve(
     """Approve (or abort) the next stage of a staged launch waiting for a decision."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    from flows.staged import approve as give_decision  # the flows layer talks to Prefect
+    from flows.approvals import approve as give_decision  # the flows layer talks to Prefect
 
     try:
         give_decision(run_id, approver, not abort, note)

@@ -13,3 +13,7 @@ class ManifestError(GoliveError):
 
 class ToolError(GoliveError):
     """An external command could not be started or did not finish in time."""
+
+
+class EnvironmentBusy(GoliveError):
+    """Another launch holds the environment and this one was told not to wait."""

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from golive.gates.outputs import EndpointStats, LoadOutput
 from golive.results import GateResult
 
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+AGGREGATE = "Aggregated"  # locust's total row
 
 
-def slowest(rows: list[dict[str, Any]], limit: int = 5) -> list[dict[str, Any]]:
+def slowest(rows: tuple[EndpointStats, ...], limit: int = 5) -> list[EndpointStats]:
     """Endpoint rows (not the aggregate) ordered by p95, slowest first."""
-    endpoints = [
-        r
-        for r in rows
-        if _number(r.get("p95_ms")) is not None and "Aggregated" not in str(r.get("endpoint", ""))
-    ]
-    return sorted(endpoints, key=lambda r: -(_number(r["p95_ms"]) or 0))[:limit]
+    endpoints = [r for r in rows if r.endpoint != AGGREGATE]
+    return sorted(endpoints, key=lambda r: -r.p95_ms)[:limit]
 
 
 def optimisation_report(result: GateResult) -> str:
@@ -31,7 +21,8 @@ def optimisation_report(result: GateResult) -> str:
         f"Load gate: **{result.status.value}** — {result.summary}",
         "",
     ]
-    top = slowest(result.data.get("endpoints") or result.details)  # a ramp's details are its curve
+    output = result.output if isinstance(result.output, LoadOutput) else LoadOutput()
+    top = slowest(output.endpoints)
     if top:
         lines += [
             "## Slowest endpoints (p95)",
@@ -39,13 +30,8 @@ def optimisation_report(result: GateResult) -> str:
             "| endpoint | p95 ms | requests | failures |",
             "|---|---|---|---|",
         ]
-        lines += [
-            f"| {r['endpoint']} | {r['p95_ms']} | {r.get('requests', '-')} | "
-            f"{r.get('failures', '-')} |"
-            for r in top
-        ]
-    margins = result.data.get("margins", [])
-    if margins:
+        lines += [f"| {r.endpoint} | {r.p95_ms} | {r.requests} | {r.failures} |" for r in top]
+    if output.margins:
         lines += [
             "",
             "## Thresholds, closest to failing first",
@@ -54,7 +40,7 @@ def optimisation_report(result: GateResult) -> str:
             "|---|---|---|---|",
         ]
         lines += [
-            f"| {m['threshold']} | {m['measured']} | {m['limit']} | {m['headroom']} |"
-            for m in sorted(margins, key=lambda m: float(m["headroom_ratio"]))
+            f"| {m.threshold} | {m.measured:g} | {m.limit:g} | {m.headroom} |"
+            for m in sorted(output.margins, key=lambda m: m.headroom_ratio)
         ]
     return "\n".join(lines) + "\n"

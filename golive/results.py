@@ -1,10 +1,20 @@
-"""The result every gate returns, and the readiness scorecard built from them."""
+"""The result every gate returns: status, score, a one-line summary and its typed output.
+
+`Status` is the one way golive says how something ended: gates, checks inside a gate, and
+the monitoring and load helpers all use it (never strings, never `X | str` returns).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from golive.gates.outputs import GateOutput
+
+# Part of every cache key: a result cached by an older golive (another GateResult shape) is
+# never unpickled into this one.
+RESULT_FORMAT = 2
 
 
 class Status(StrEnum):
@@ -30,10 +40,12 @@ class Category(StrEnum):
 
 @dataclass(frozen=True)
 class GateResult:
-    """What one gate found. Never carries a secret value: summaries and details name keys only."""
+    """What one gate found. Never carries a secret value: summaries and details name keys only.
+
+    Its scorecard row (category) comes from the gate registry, so it cannot disagree with it.
+    """
 
     gate: str
-    category: Category
     status: Status
     blocking: bool
     score: int
@@ -41,8 +53,14 @@ class GateResult:
     details: list[dict[str, Any]] = field(default_factory=list)
     duration_s: float = 0.0
     evidence: list[str] = field(default_factory=list)
-    # Gate-specific values later gates need (release ids, ports); never secrets.
-    data: dict[str, Any] = field(default_factory=dict)
+    # What later gates, the undo and a resumed run need (releases, revisions); never secrets.
+    output: GateOutput | None = None
+
+    @property
+    def category(self) -> Category:
+        from golive.gates.registry import gate  # the registry imports this module
+
+        return gate(self.gate).category
 
     @property
     def blocks_launch(self) -> bool:
@@ -61,19 +79,17 @@ class GateResult:
         }
 
 
-def passed(gate: str, category: Category, summary: str, **kw: Any) -> GateResult:
-    return GateResult(gate, category, Status.PASSED, False, kw.pop("score", 100), summary, **kw)
+def passed(gate: str, summary: str, **kw: Any) -> GateResult:
+    return GateResult(gate, Status.PASSED, False, kw.pop("score", 100), summary, **kw)
 
 
-def failed(
-    gate: str, category: Category, summary: str, *, blocking: bool = True, **kw: Any
-) -> GateResult:
-    return GateResult(gate, category, Status.FAILED, blocking, kw.pop("score", 0), summary, **kw)
+def failed(gate: str, summary: str, *, blocking: bool = True, **kw: Any) -> GateResult:
+    return GateResult(gate, Status.FAILED, blocking, kw.pop("score", 0), summary, **kw)
 
 
-def warned(gate: str, category: Category, summary: str, **kw: Any) -> GateResult:
-    return GateResult(gate, category, Status.WARNED, False, kw.pop("score", 70), summary, **kw)
+def warned(gate: str, summary: str, **kw: Any) -> GateResult:
+    return GateResult(gate, Status.WARNED, False, kw.pop("score", 70), summary, **kw)
 
 
-def skipped(gate: str, category: Category, summary: str, **kw: Any) -> GateResult:
-    return GateResult(gate, category, Status.SKIPPED, False, kw.pop("score", 0), summary, **kw)
+def skipped(gate: str, summary: str, **kw: Any) -> GateResult:
+    return GateResult(gate, Status.SKIPPED, False, kw.pop("score", 0), summary, **kw)

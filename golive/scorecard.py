@@ -10,26 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive.gates.registry import Variant, required_gates
 from golive.results import Category, GateResult, Status
-
-HOUR1 = ("configure", "audit", "tests", "migrate")
-GATE_CATEGORY = {
-    "configure": Category.CONFIGURATION,
-    "audit": Category.SECURITY,
-    "tests": Category.TESTS,
-    "migrate": Category.DATABASE,
-    "build": Category.BUILD,
-    "deploy": Category.DEPLOYMENT,
-    "monitor": Category.MONITORING,
-    "smoke": Category.SMOKE,
-    "load": Category.LOAD,
-    "metrics": Category.MONITORING,
-}
-HOUR2 = ("build", "deploy", "monitor", "smoke", "load")
-
-
-def required_gates(variant: str) -> tuple[str, ...]:
-    return HOUR1 + tuple(g for g in HOUR2 if not (variant == "soft" and g == "load"))
 
 
 @dataclass(frozen=True)
@@ -65,7 +47,7 @@ class Scorecard:
         return round(sum(r.score for r in self.rows) / len(self.rows)) if self.rows else 0
 
 
-def decide(results: list[GateResult], variant: str) -> Scorecard:
+def decide(results: list[GateResult], variant: Variant) -> Scorecard:
     by_gate = {r.gate: r for r in results}
     reasons = [f"{r.gate}: {r.summary}" for r in results if r.blocks_launch]
     for gate in required_gates(variant):

@@ -13,15 +13,16 @@ from prefect.context import TaskRunContext
 
 from golive.context import LaunchContext
 from golive.gates.audit import audit, audit_cache_key
-from golive.results import GateResult
+from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     manifest = parameters["ctx"].manifest
-    return "audit-" + audit_cache_key(manifest.audit, manifest.root)
+    return f"audit-v{RESULT_FORMAT}-" + audit_cache_key(manifest.audit, manifest.root)
 
 
 @task(name="audit", cache_key_fn=cache_key, persist_result=True)
 def audit_gate(ctx: LaunchContext) -> GateResult:
+    """The target's pinned dependencies and npm lock files against the advisory data."""
     manifest = ctx.manifest
     return audit(manifest.audit, manifest.root, ctx.evidence_dir("audit"))

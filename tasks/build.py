@@ -13,7 +13,8 @@ from golive import images, settings
 from golive.context import LaunchContext
 from golive.errors import GoliveError
 from golive.gates.build import build, release_id
-from golive.results import GateResult
+from golive.gates.outputs import BuildOutput
+from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -23,21 +24,24 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     if ctx.manifest.backend == "docker":  # images too: a process build names none
         parts.append(f"docker={images.base_image(ctx.manifest.docker.base_image)}")
     # Keys name files in the result store: hash them rather than embed a path.
-    return "build-" + hashlib.sha256(f"{store}|{'|'.join(parts)}".encode()).hexdigest()
+    return (
+        f"build-v{RESULT_FORMAT}-"
+        + hashlib.sha256(f"{store}|{'|'.join(parts)}".encode()).hexdigest()
+    )
 
 
 @task(name="build", cache_key_fn=cache_key, persist_result=True)
 def build_gate(ctx: LaunchContext) -> GateResult:
+    """An immutable release of each of this variant's services (and its image, on docker)."""
     return build(ctx.manifest, ctx.services(), settings.release_store(), ctx.launch_id)
 
 
-def releases_present(result: GateResult) -> bool:
+def releases_present(built: BuildOutput) -> bool:
     """False when a (cached) build names a release folder that is no longer in the store, or an
     image the engine no longer has."""
-    releases = result.data.get("releases", {})
-    if not all(Path(r["path"]).is_dir() for r in releases.values()):
+    if not all(Path(r.path).is_dir() for r in built.releases.values()):
         return False
-    tags = [r["image"] for r in releases.values() if "image" in r]
+    tags = [r.image for r in built.releases.values() if r.image]
     try:
         return not tags or images.present(tags)
     except GoliveError:

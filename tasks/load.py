@@ -10,14 +10,15 @@ from prefect import task
 
 from golive.context import LaunchContext
 from golive.gates.load import load, load_ramp
-from golive.results import Category, GateResult, skipped
+from golive.results import GateResult, skipped
 
 
 @task(name="load")
 def load_gate(ctx: LaunchContext) -> GateResult:
+    """The manifest's load profile, once, against this variant's services."""
     profile = ctx.manifest.load
     if profile is None:
-        return skipped("load", Category.LOAD, "no [load] profile in the manifest")
+        return skipped("load", "no [load] profile in the manifest")
     return load(profile, ctx.manifest.root, ctx.services(), ctx.evidence_dir("load"))
 
 
@@ -27,6 +28,6 @@ def load_ramp_gate(ctx: LaunchContext, ramp: list[int] | None = None) -> GateRes
     one step at the profile's users."""
     profile = ctx.manifest.load
     if profile is None:
-        return skipped("load", Category.LOAD, "no [load] profile in the manifest")
+        return skipped("load", "no [load] profile in the manifest")
     steps = list(ramp or profile.ramp)
     return load_ramp(profile, ctx.manifest.root, ctx.services(), ctx.evidence_dir("load"), steps)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from prefect import task
 
-from golive.backup import Backup
 from golive.context import LaunchContext
 from golive.gates.migrate import migrate, revert
+from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
-from golive.results import Category, GateResult, failed
+from golive.results import GateResult, failed
 
 
 def database_url(ctx: LaunchContext) -> str:
@@ -17,12 +17,13 @@ def database_url(ctx: LaunchContext) -> str:
 
 @task(name="migrate")
 def migrate_gate(ctx: LaunchContext) -> GateResult:
+    """Back the database up and upgrade it to head; the backup is recorded in the ledger (with
+    the revision it holds) so `golive restore` can put it back."""
     m = ctx.manifest
     url = database_url(ctx)
     if not url:
         return failed(
             "migrate",
-            Category.DATABASE,
             f"{m.env.production}: {m.database.url_env} is not set; the database URL is needed",
         )
     result = migrate(
@@ -34,29 +35,22 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         ctx.redactor(),
         m.database.timeout,
     )
-    saved = result.data.get("backup")
-    if saved:
-        open_ledger().record_backup(
-            ctx.launch_id, ctx.environment, Backup.from_dict(saved), result.data.get("before")
-        )
+    output = result.output
+    if isinstance(output, MigrateOutput) and output.backup is not None:
+        open_ledger().record_backup(ctx.launch_id, ctx.environment, output.backup, output.before)
     return result
 
 
-def applied_revisions(result: GateResult) -> bool:
-    return "after" in result.data and result.data["after"] != result.data.get("before")
-
-
 @task(name="revert-database")
-def revert_database(ctx: LaunchContext, migrated: GateResult) -> str:
+def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
     """After a NO-GO: the database back at the revision it had before this launch."""
     m = ctx.manifest
-    saved = migrated.data.get("backup")
     return revert(
         m.path(m.database.alembic_ini),
         m.database.url_env,
         database_url(ctx),
-        migrated.data.get("before"),
-        Backup.from_dict(saved) if saved else None,
+        migrated.before,
+        migrated.backup,
         ctx.redactor(),
         m.database.timeout,
     )

@@ -12,13 +12,30 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import pytest
+
+from golive.gates.outputs import BuildOutput, BuiltRelease, GateOutput
+from golive.results import GateResult
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "azora"
 SHARED_ADVISORIES = REPO_ROOT.parent / "shared" / "advisory-database"
+
+
+Output = TypeVar("Output", bound=GateOutput)
+
+
+def output_of(result: GateResult, kind: type[Output]) -> Output:
+    """The typed output a gate result hands on (the test fails if it has none of that kind)."""
+    assert isinstance(result.output, kind), result.summary
+    return result.output
+
+
+def releases_of(result: GateResult) -> dict[str, BuiltRelease]:
+    """The releases a build gate result hands on."""
+    return output_of(result, BuildOutput).releases
 
 
 def missing(reason: str) -> NoReturn:

@@ -23,6 +23,7 @@ from typing import Any
 from golive import osv
 from golive.audit_policy import Decision, Finding, Policy, merge, row
 from golive.errors import GoliveError
+from golive.gates.outputs import AuditOutput
 from golive.manifest import Audit
 from golive.npm_audit import NpmUnreachable, audit_lockfile
 from golive.pypi_audit import (
@@ -36,7 +37,7 @@ from golive.pypi_audit import (
     requirement_files,
     requirement_names,
 )
-from golive.results import Category, GateResult, failed, passed, warned
+from golive.results import GateResult, failed, passed, warned
 from golive.severity import Severity, of_record
 
 __all__ = ["audit", "audit_cache_key", "requirement_names"]
@@ -67,7 +68,7 @@ def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None
         _audit_python(spec, root, evidence_dir, collected)
         _audit_node(spec, root, evidence_dir, collected)
     except _Failed as stop:
-        result = failed(GATE, Category.SECURITY, str(stop), evidence=collected.evidence)
+        result = failed(GATE, str(stop), evidence=collected.evidence)
     else:
         result = _verdict(collected, Policy.of(spec), today or date.today())
     return dataclasses.replace(result, duration_s=time.monotonic() - started)
@@ -147,26 +148,26 @@ def _verdict(collected: _Collected, policy: Policy, today: date) -> GateResult:
     decided.sort(key=lambda pair: not pair[1].blocks)
     details = [row(f, d) for f, d in decided]
     expired = _expired(d for _, d in decided)
-    data: dict[str, Any] = {
-        "audited": collected.audited,
-        "npm_lockfiles": collected.lockfiles,
-        "not_audited": collected.not_audited,
-        "blocking": sum(d.blocks for _, d in decided),
-        "expired_allowlist": expired,
-        "block_at": policy.block_at.value,
-    }
-    kw: dict[str, Any] = {"details": details, "evidence": collected.evidence, "data": data}
+    output = AuditOutput(
+        audited=collected.audited,
+        npm_lockfiles=collected.lockfiles,
+        not_audited=tuple(collected.not_audited),
+        blocking=sum(d.blocks for _, d in decided),
+        expired_allowlist=tuple(expired),
+        block_at=policy.block_at.value,
+    )
+    kw: dict[str, Any] = {"details": details, "evidence": collected.evidence, "output": output}
     blocking = [f for f, d in decided if d.blocks]
     notes = _notes(decided, collected, expired)
     if blocking:
         summary = _blocking_summary(blocking) + "".join(f"; {n}" for n in notes)
         score = max(0, 100 - POINTS_PER_FINDING * len(blocking))
-        return failed(GATE, Category.SECURITY, summary, blocking=True, score=score, **kw)
+        return failed(GATE, summary, blocking=True, score=score, **kw)
     if decided or collected.not_audited:
         summary = "no blocking vulnerabilities; " + "; ".join(notes)
         score = max(50, 100 - 10 * (len(decided) + len(collected.not_audited)))
-        return warned(GATE, Category.SECURITY, summary, score=score, **kw)
-    return passed(GATE, Category.SECURITY, _clean_summary(collected), **kw)
+        return warned(GATE, summary, score=score, **kw)
+    return passed(GATE, _clean_summary(collected), **kw)
 
 
 def _blocking_summary(blocking: list[Finding]) -> str:

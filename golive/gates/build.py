@@ -17,9 +17,10 @@ from pathlib import Path
 
 from golive import images
 from golive.errors import ToolError
+from golive.gates.outputs import BuildOutput, BuiltRelease
 from golive.hashing import IGNORED_PARTS, IGNORED_SUFFIXES, tree_digest
 from golive.manifest import Manifest, Service
-from golive.results import Category, GateResult, failed, passed
+from golive.results import GateResult, failed, passed
 
 GATE = "build"
 SPEC_FILE = ".golive-service.json"  # how the release runs, so a rollback starts it as it was built
@@ -80,7 +81,6 @@ def build(
     except OSError as exc:
         return failed(
             GATE,
-            Category.BUILD,
             f"release of {svc.name} could not be written: {exc}",
             duration_s=time.monotonic() - started,
         )
@@ -94,17 +94,17 @@ def build(
             tail = exc.tail if isinstance(exc, images.ImageBuildError) else []
             return failed(
                 GATE,
-                Category.BUILD,
                 str(exc),
                 details=[{"line": line} for line in tail],
                 duration_s=time.monotonic() - started,
             )
     return passed(
         GATE,
-        Category.BUILD,
         f"{len(releases)} release(s): "
         + ", ".join(f"{n}@{r['release_id'][:8]}" for n, r in releases.items()),
         details=rows,
-        data={"releases": releases},
+        output=BuildOutput(
+            releases={name: BuiltRelease.model_validate(r) for name, r in releases.items()}
+        ),
         duration_s=time.monotonic() - started,
     )

@@ -19,7 +19,7 @@ from golive.envfile import parse_env
 from golive.errors import GoliveError
 from golive.gates.configure_rules import Finding, Inputs, check, database_url, is_placeholder
 from golive.manifest import EnvFiles
-from golive.results import Category, GateResult, failed, passed, warned
+from golive.results import GateResult, failed, passed, warned
 from golive.secretgen import fill_secrets
 
 GATE = "configure"
@@ -50,7 +50,7 @@ def configure(
         generated = generate_secrets(spec, prod_path, template.values)
         production = parse_env(prod_path)
     except GoliveError as exc:
-        return failed(GATE, Category.CONFIGURATION, str(exc), duration_s=time.monotonic() - started)
+        return failed(GATE, str(exc), duration_s=time.monotonic() - started)
     inp = Inputs(production, template, spec, environment, database_url_key)
     findings = check(inp)
     findings += permission_findings(prod_path)
@@ -151,10 +151,10 @@ def result(
         first = blocking[0]
         more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
         summary = f"{first.where}: {first.message} [{first.rule}]{more}{note}"
-        return failed(GATE, Category.CONFIGURATION, summary, **kw)
+        return failed(GATE, summary, **kw)
     if findings:
         first = findings[0]
         summary = f"{warnings} warning(s): {first.where}: {first.message} [{first.rule}]{note}"
-        return warned(GATE, Category.CONFIGURATION, summary, **kw)
+        return warned(GATE, summary, **kw)
     summary = f"{inp.file}: {len(inp.production.values)} keys match the template, no findings"
-    return passed(GATE, Category.CONFIGURATION, summary + note, **kw)
+    return passed(GATE, summary + note, **kw)

@@ -13,9 +13,10 @@ from pathlib import Path
 from golive.backends import DeployBackend
 from golive.envfile import Redactor
 from golive.gates.build import release_service
+from golive.gates.outputs import BuiltRelease, DeployOutput, ServiceRollback
 from golive.health import port_in_use, wait_healthy
 from golive.manifest import Service
-from golive.results import Category, GateResult, failed, passed
+from golive.results import GateResult, failed, passed
 
 GATE = "deploy"
 
@@ -37,7 +38,7 @@ def start_and_wait(
 
 def deploy(
     services: list[Service],
-    releases: dict[str, dict[str, str]],
+    releases: dict[str, BuiltRelease],
     backend: DeployBackend,
     env: dict[str, str],
     redact: Redactor,
@@ -48,23 +49,23 @@ def deploy(
         if svc.name not in ours and port_in_use(svc.port):
             return failed(
                 GATE,
-                Category.DEPLOYMENT,
                 f"port {svc.port} of service {svc.name} is in use by another process; "
                 f"stop it or change services[{svc.name}].port",
-                data={"replaced": False},
+                output=DeployOutput(),
                 duration_s=time.monotonic() - started,
             )
+    replaced = tuple(s.name for s in services if s.name in ours)
     for svc in reversed(services):  # the previous release gives way, dependants first
         backend.stop(svc.name)
     rows: list[dict[str, object]] = []
     for svc in services:
         rel = releases[svc.name]
         t0 = time.monotonic()
-        problem = start_and_wait(backend, svc, Path(rel["path"]), rel["release_id"], env)
+        problem = start_and_wait(backend, svc, Path(rel.path), rel.release_id, env)
         rows.append(
             {
                 "service": svc.name,
-                "release": rel["release_id"],
+                "release": rel.release_id,
                 "port": svc.port,
                 "healthy": problem is None,
                 "seconds": round(time.monotonic() - t0, 2),
@@ -72,49 +73,50 @@ def deploy(
         )
         if problem:
             tail = redact(backend.log_tail(svc.name, 1))
-            for started_svc in reversed(services[: len(rows)]):
-                backend.stop(started_svc.name)
+            started_names = tuple(s.name for s in services[: len(rows)])
+            for name in reversed(started_names):
+                backend.stop(name)
             return failed(
                 GATE,
-                Category.DEPLOYMENT,
                 f"service {svc.name} did not become healthy: {problem}"
                 + (f"; last log line: {tail}" if tail else ""),
                 details=rows,
-                data={"replaced": True},
+                output=DeployOutput(started=started_names, replaced=replaced),
                 duration_s=time.monotonic() - started,
             )
     return passed(
         GATE,
-        Category.DEPLOYMENT,
         f"{len(services)} service(s) healthy: " + ", ".join(s.name for s in services),
         details=rows,
-        data={"deployed": [s.name for s in services]},
+        output=DeployOutput(started=tuple(s.name for s in services), replaced=replaced),
         duration_s=time.monotonic() - started,
     )
 
 
 def rollback(
     services: list[Service],
-    previous: dict[str, tuple[str, str]],
+    previous: dict[str, BuiltRelease],
     backend: DeployBackend,
     env: dict[str, str],
-) -> list[str]:
-    """Stop the new release and start each service's previous (release_id, path) again, as it was
-    built (its own command, port and health path, not the new manifest's).
-
-    Returns one line per service saying what happened, for the report.
-    """
-    lines = []
+) -> list[ServiceRollback]:
+    """Stop the new release and start each service's previous release again, as it was built
+    (its own command, port and health path, not the new manifest's): what happened to each."""
+    outcomes = []
     for svc in reversed(services):
         backend.stop(svc.name)
     for svc in services:
-        if svc.name not in previous:
-            lines.append(f"{svc.name}: stopped (no earlier release to restore)")
+        before = previous.get(svc.name)
+        if before is None:
+            outcomes.append(ServiceRollback(service=svc.name, outcome="stopped"))
             continue
-        rid, path = previous[svc.name]
-        problem = start_and_wait(backend, release_service(Path(path)), Path(path), rid, env)
-        lines.append(
-            f"{svc.name}: release {rid[:8]} "
-            + (f"FAILED to restart: {problem}" if problem else "serving again")
+        path = Path(before.path)
+        problem = start_and_wait(backend, release_service(path), path, before.release_id, env)
+        outcomes.append(
+            ServiceRollback(
+                service=svc.name,
+                outcome="failed" if problem else "restored",
+                release_id=before.release_id,
+                problem=problem or "",
+            )
         )
-    return lines
+    return outcomes

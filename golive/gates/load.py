@@ -9,10 +9,9 @@ launch runs the same test at increasing user counts (`load_ramp`) to draw the ca
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -25,8 +24,9 @@ from typing import Any
 from golive import runner
 from golive.errors import ToolError
 from golive.gates.deploy import service_url
+from golive.gates.outputs import EndpointStats, LoadOutput, Margin
 from golive.manifest import LoadProfile, Service
-from golive.results import Category, GateResult, failed, passed
+from golive.results import GateResult, failed, passed
 
 GATE = "load"
 Row = dict[str, Any]
@@ -52,7 +52,7 @@ class RunStats:
     p50_ms: float
     p95_ms: float
     p99_ms: float
-    endpoints: list[dict[str, Any]]
+    endpoints: tuple[EndpointStats, ...]
     evidence: list[str]
 
     @property
@@ -92,16 +92,18 @@ def percentile(histogram: dict[float, int], q: float) -> float:
     return 0.0
 
 
-def _endpoint(name: str, requests: int, failures: int, hist: dict[float, int], span: float) -> Row:
-    return {
-        "endpoint": name,
-        "requests": requests,
-        "failures": failures,
-        "p50_ms": percentile(hist, 0.50),
-        "p95_ms": percentile(hist, 0.95),
-        "p99_ms": percentile(hist, 0.99),
-        "rps": round(requests / span, 2),
-    }
+def _endpoint(
+    name: str, requests: int, failures: int, hist: dict[float, int], span: float
+) -> EndpointStats:
+    return EndpointStats(
+        endpoint=name,
+        requests=requests,
+        failures=failures,
+        p50_ms=percentile(hist, 0.50),
+        p95_ms=percentile(hist, 0.95),
+        p99_ms=percentile(hist, 0.99),
+        rps=round(requests / span, 2),
+    )
 
 
 def parse_stats(json_path: Path, users: int, evidence: list[str]) -> RunStats:
@@ -120,18 +122,18 @@ def parse_stats(json_path: Path, users: int, evidence: list[str]) -> RunStats:
         everything.update(hist)
         name = f"{e['method']} {e['name']}".strip()
         rows.append(_endpoint(name, e["num_requests"], e["num_failures"], hist, span))
-    requests = sum(r["requests"] for r in rows)
-    failures = sum(r["failures"] for r in rows)
+    requests = sum(r.requests for r in rows)
+    failures = sum(r.failures for r in rows)
     total = _endpoint("Aggregated", requests, failures, dict(everything), span)
     return RunStats(
         users=users,
         requests=requests,
         failures=failures,
         rps=requests / span,
-        p50_ms=total["p50_ms"],
-        p95_ms=total["p95_ms"],
-        p99_ms=total["p99_ms"],
-        endpoints=[*rows, total],
+        p50_ms=total.p50_ms,
+        p95_ms=total.p95_ms,
+        p99_ms=total.p99_ms,
+        endpoints=(*rows, total),
         evidence=[e for e in evidence if Path(e).is_file()],
     )
 
@@ -156,7 +158,7 @@ def crossed(profile: LoadProfile, stats: RunStats) -> list[str]:
     return problems
 
 
-def margins(profile: LoadProfile, stats: RunStats) -> list[Row]:
+def margins(profile: LoadProfile, stats: RunStats) -> tuple[Margin, ...]:
     """Every threshold set, with its headroom (share of the limit left; negative: crossed),
     for the optimisation report's "closest to failing" table."""
     upper = [
@@ -175,10 +177,9 @@ def margins(profile: LoadProfile, stats: RunStats) -> list[Row]:
         rows.append(
             ("min_rps", round(stats.rps, 1), profile.min_rps, stats.rps / profile.min_rps - 1)
         )
-    return [
-        {"threshold": n, "measured": m, "limit": lim, "headroom": f"{r:.0%}", "headroom_ratio": r}
-        for n, m, lim, r in rows
-    ]
+    return tuple(
+        Margin(threshold=n, measured=m, limit=lim, headroom_ratio=r) for n, m, lim, r in rows
+    )
 
 
 def _common_args(profile: LoadProfile, root: Path) -> list[str]:
@@ -199,24 +200,12 @@ def _worker_args(profile: LoadProfile, root: Path, port: int) -> list[str]:
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = WORKER_EXIT_S) -> None:
-    """Give the workers `grace_s` to leave with their master, then SIGTERM, then SIGKILL."""
+    """Give the workers `grace_s` to leave with their master, then stop each one's group."""
     deadline = time.monotonic() + grace_s
     for proc in workers:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            continue
-        except subprocess.TimeoutExpired:
-            pass
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                # Each worker leads its own session (runner.start): this reaches its children too.
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=5)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        runner.stop_group(proc.pid, grace_s=5)
 
 
 def _run_master(
@@ -263,14 +252,9 @@ def run_locust(
     return parse_stats(Path(evidence[1]), users, evidence)
 
 
-def _measure(
-    profile: LoadProfile, root: Path, services: list[Service], prefix: Path, users: int
-) -> RunStats | str:
-    """The run's stats, or the one-line reason it produced none."""
-    try:
-        return run_locust(profile, root, services, prefix, users)
-    except (LoadRunError, ToolError) as exc:
-        return str(exc)
+def _kept_evidence(prefix: Path) -> list[str]:
+    kept = (f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log")
+    return [p for p in kept if Path(p).is_file()]
 
 
 def load(
@@ -281,38 +265,42 @@ def load(
     evidence_dir = evidence_dir.resolve()  # locust's working folder is root, not ours
     evidence_dir.mkdir(parents=True, exist_ok=True)
     prefix = evidence_dir / "locust"
-    stats = _measure(profile, root, services, prefix, profile.users)
-    if isinstance(stats, str):
-        kept = (f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log")
-        evidence = [p for p in kept if Path(p).is_file()]
+    try:
+        stats = run_locust(profile, root, services, prefix, profile.users)
+    except (LoadRunError, ToolError) as exc:
         return failed(
-            GATE, Category.LOAD, stats, evidence=evidence, duration_s=time.monotonic() - started
+            GATE,
+            str(exc),
+            evidence=_kept_evidence(prefix),
+            duration_s=time.monotonic() - started,
         )
     kw: dict[str, Any] = {
-        "details": stats.endpoints,
+        "details": [e.model_dump() for e in stats.endpoints],
         "evidence": stats.evidence,
-        "data": {
-            "users": stats.users,
-            "workers": profile.workers,
-            "rps": stats.rps,
-            "margins": margins(profile, stats),
-        },
+        "output": LoadOutput(
+            users=stats.users,
+            workers=profile.workers,
+            rps=stats.rps,
+            endpoints=stats.endpoints,
+            margins=margins(profile, stats),
+        ),
         "duration_s": time.monotonic() - started,
     }
     problems = crossed(profile, stats)
     if problems:
         summary = f"thresholds crossed: {'; '.join(problems)} ({stats.describe()})"
-        return failed(GATE, Category.LOAD, summary, **kw)
-    return passed(GATE, Category.LOAD, f"{stats.describe()}; all thresholds held", **kw)
+        return failed(GATE, summary, **kw)
+    return passed(GATE, f"{stats.describe()}; all thresholds held", **kw)
 
 
-def _curve_row(users: int, outcome: RunStats | str | None, problems: list[str]) -> Row:
-    """One point of the capacity curve; a step without stats keeps its row, with the reason."""
+def _curve_row(users: int, outcome: RunStats | None, problems: list[str]) -> Row:
+    """One point of the capacity curve; a step without stats keeps its row, with the reason
+    (problems[0], or none: an earlier step failed)."""
     # Labelled like locust's total row, so readers of endpoint tables pass over it.
     row: Row = {"endpoint": f"Aggregated at {users} users", "users": users, "requests": 0}
     row |= {"rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "failure_ratio": 0.0}
-    if not isinstance(outcome, RunStats):
-        return row | {"result": outcome or "not run: an earlier step failed"}
+    if outcome is None:
+        return row | {"result": problems[0] if problems else "not run: an earlier step failed"}
     return row | {
         "requests": outcome.requests,
         "rps": round(outcome.rps, 2),
@@ -335,11 +323,14 @@ def _ramp_steps(
         if failure is not None:
             rows.append(_curve_row(users, None, []))
             continue
-        outcome = _measure(profile, root, services, evidence_dir / f"locust-{users}u", users)
-        problems = crossed(profile, outcome) if isinstance(outcome, RunStats) else [outcome]
-        rows.append(_curve_row(users, outcome, problems))
-        if isinstance(outcome, RunStats):
+        outcome: RunStats | None = None
+        try:
+            outcome = run_locust(profile, root, services, evidence_dir / f"locust-{users}u", users)
+            problems = crossed(profile, outcome)
             measured.append(outcome)
+        except (LoadRunError, ToolError) as exc:
+            problems = [str(exc)]
+        rows.append(_curve_row(users, outcome, problems))
         if problems:
             failure = f"at {users} users: {'; '.join(problems)}"
     return rows, measured, failure
@@ -356,7 +347,7 @@ def load_ramp(
 
     The ramp stops at the first step that crosses a threshold (more load only confirms it);
     later steps keep a row saying they did not run. No steps: one step at `profile.users`.
-    Details are the curve; data holds each step's endpoint table, and the heaviest measured
+    Details are the curve; the output holds each step's endpoint table, and the heaviest measured
     step's endpoints and threshold margins.
     """
     started = time.monotonic()
@@ -369,18 +360,21 @@ def load_ramp(
     kw: dict[str, Any] = {
         "details": rows,
         "evidence": [e for m in measured for e in m.evidence],
-        "data": {
-            "steps": steps,
-            "held": held,
-            "by_step": {str(m.users): m.endpoints for m in measured},
-            "endpoints": heaviest.endpoints if heaviest else [],
-            "margins": margins(profile, heaviest) if heaviest else [],
-        },
+        "output": LoadOutput(
+            users=heaviest.users if heaviest else 0,
+            workers=profile.workers,
+            rps=heaviest.rps if heaviest else 0.0,
+            steps=tuple(steps),
+            held=tuple(held),
+            by_step={str(m.users): m.endpoints for m in measured},
+            endpoints=heaviest.endpoints if heaviest else (),
+            margins=margins(profile, heaviest) if heaviest else (),
+        ),
         "duration_s": time.monotonic() - started,
         "score": round(100 * len(held) / len(steps)),
     }
     if failure is not None:
         upto = f"held up to {held[-1]} users" if held else "the first step failed"
-        return failed(GATE, Category.LOAD, f"ramp failed {failure} ({upto})", **kw)
+        return failed(GATE, f"ramp failed {failure} ({upto})", **kw)
     curve = ", ".join(f"{r['users']}u {r['rps']:.0f} req/s p95 {r['p95_ms']:g} ms" for r in rows)
-    return passed(GATE, Category.LOAD, f"ramp held every threshold: {curve}", **kw)
+    return passed(GATE, f"ramp held every threshold: {curve}", **kw)

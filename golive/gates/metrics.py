@@ -19,7 +19,7 @@ import httpx
 
 from golive import prometheus as prom
 from golive.manifest import MetricCheck, Service
-from golive.results import Category, GateResult, failed, passed, skipped, warned
+from golive.results import GateResult, failed, passed, skipped, warned
 
 GATE = "metrics"
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -112,10 +112,10 @@ def metrics(
     # and the monitor gate already scores (and, if required, blocks) a missing Prometheus.
     if located.url is None:
         why = f"no Prometheus to query: {located.reason}"
-        return skipped(GATE, Category.MONITORING, why, score=100)
+        return skipped(GATE, why, score=100)
     if not checks:
         why = "no [[monitoring.checks]] in the manifest"
-        return skipped(GATE, Category.MONITORING, why, score=100)
+        return skipped(GATE, why, score=100)
     with httpx.Client(timeout=10.0) as client:
         fresh = wait_fresh(client, located.url, services, since, wait_s)
         rows = [evaluate(client, located.url, c) for c in checks]
@@ -128,7 +128,7 @@ def metrics(
         "data": {"prometheus": {"mode": located.mode, "url": located.url}},
     }
     if any(r["decision"] == "failed" for r in rows):
-        return failed(GATE, Category.MONITORING, summary, **kw)
+        return failed(GATE, summary, **kw)
     if any(r["decision"] == "warned" for r in rows):
-        return warned(GATE, Category.MONITORING, summary, **kw)
-    return passed(GATE, Category.MONITORING, summary, **kw)
+        return warned(GATE, summary, **kw)
+    return passed(GATE, summary, **kw)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from golive import runner
 from golive.backup import Backup, backup, restore
 from golive.envfile import Redactor
 from golive.errors import GoliveError
-from golive.results import Category, GateResult, failed, passed
+from golive.gates.outputs import MigrateOutput
+from golive.results import GateResult, failed, passed
 
 GATE = "migrate"
 RUNNING = re.compile(r"Running upgrade (\S*) -> ([^\s,]+)")
@@ -78,6 +80,50 @@ def planned_sql(alembic_ini: Path, url_env: str, url: str, redact: Redactor, tim
         return f"-- {redact(str(exc))}\n"
 
 
+def _prepare(
+    alembic_ini: Path, url_env: str, url: str, backup_dir: Path, redact: Redactor, timeout: float
+) -> tuple[MigrateOutput, str]:
+    """Before anything changes: the current revision, the SQL the upgrade will run, a backup.
+
+    Raises GoliveError (redacted) when the database cannot be reached or backed up.
+    """
+    try:
+        before = current_revision(url)
+        sql = planned_sql(alembic_ini, url_env, url, redact, timeout)
+        saved = backup(url, backup_dir, timeout)
+    except SQLAlchemyError as exc:
+        raise GoliveError(
+            f"database in {url_env} cannot be reached: "
+            f"{type(exc).__name__}; check the server and the URL"
+        ) from None
+    except GoliveError as exc:
+        raise GoliveError(redact(str(exc))) from None
+    return MigrateOutput(before=before, heads=head_revisions(alembic_ini), backup=saved), sql
+
+
+def _judge(done: runner.Completed, url: str, output: MigrateOutput, redact: Redactor) -> GateResult:
+    """The upgrade's outcome: the revisions it ran, and whether the database is at head."""
+    steps = [
+        {"revision": b, "from": a or "base"} for a, b in RUNNING.findall(done.stderr + done.stdout)
+    ]
+    after = current_revision(url)
+    output = output.model_copy(update={"after": after})
+    kw: dict[str, Any] = {"output": output, "details": steps}
+    if not done.ok:
+        where = f"revision {steps[-1]['revision']}" if steps else "start-up"
+        summary = (
+            f"alembic upgrade head failed at {where}: {redact(done.tail(1))}; "
+            f"the database is at {after or 'an empty schema'}"
+        )
+        return failed(GATE, summary, **kw)
+    if after not in output.heads:
+        return failed(GATE, f"database is at {after}, not head {', '.join(output.heads)}", **kw)
+    if not steps:
+        return passed(GATE, f"already at head {after}", **kw)
+    summary = f"upgraded {output.before or 'empty database'} -> {after} ({len(steps)} revisions)"
+    return passed(GATE, summary, **kw)
+
+
 def migrate(
     alembic_ini: Path,
     url_env: str,
@@ -89,80 +135,20 @@ def migrate(
 ) -> GateResult:
     """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir."""
     started = time.monotonic()
-
-    def done_in() -> float:
-        return time.monotonic() - started
-
-    heads = head_revisions(alembic_ini)
     try:
-        before = current_revision(url)
-        sql = planned_sql(alembic_ini, url_env, url, redact, timeout)
-        saved = backup(url, backup_dir, timeout)
-    except SQLAlchemyError as exc:
-        return failed(
-            GATE,
-            Category.DATABASE,
-            f"database in {url_env} cannot be reached: "
-            f"{type(exc).__name__}; check the server and the URL",
-            duration_s=done_in(),
-        )
+        output, sql = _prepare(alembic_ini, url_env, url, backup_dir, redact, timeout)
     except GoliveError as exc:
-        return failed(GATE, Category.DATABASE, redact(str(exc)), duration_s=done_in())
+        return failed(GATE, str(exc), duration_s=time.monotonic() - started)
     sql_path = evidence_dir / "upgrade.sql"
     sql_path.parent.mkdir(parents=True, exist_ok=True)
     sql_path.write_text(sql)
-    data: dict[str, Any] = {
-        "before": before,
-        "heads": list(heads),
-        "backup": saved.as_dict() if saved else None,
-    }
-    evidence = [str(sql_path)] + ([str(saved.path)] if saved else [])
+    evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
     try:
         done = alembic(alembic_ini, url_env, url, "upgrade", "head", timeout=timeout)
     except GoliveError as exc:
-        return failed(GATE, Category.DATABASE, str(exc), data=data, duration_s=done_in())
-    steps = [
-        {"revision": b, "from": a or "base"} for a, b in RUNNING.findall(done.stderr + done.stdout)
-    ]
-    if not done.ok:
-        where = f"revision {steps[-1]['revision']}" if steps else "start-up"
-        data["after"] = current_revision(url)
-        return failed(
-            GATE,
-            Category.DATABASE,
-            f"alembic upgrade head failed at {where}: {redact(done.tail(1))}; "
-            f"the database is at {data['after'] or 'an empty schema'}",
-            data=data,
-            evidence=evidence,
-            details=steps,
-            duration_s=done_in(),
-        )
-    after = current_revision(url)
-    data["after"] = after
-    if after not in heads:
-        return failed(
-            GATE,
-            Category.DATABASE,
-            f"database is at {after}, not head {', '.join(heads)}",
-            data=data,
-            details=steps,
-            evidence=evidence,
-            duration_s=done_in(),
-        )
-    summary = (
-        f"upgraded {before or 'empty database'} -> {after} ({len(steps)} revisions)"
-        if steps
-        else f"already at head {after}"
-    )
-    return passed(
-        GATE,
-        Category.DATABASE,
-        summary,
-        data=data,
-        details=steps,
-        evidence=evidence,
-        duration_s=done_in(),
-    )
+        return failed(GATE, str(exc), output=output, duration_s=time.monotonic() - started)
+    result = _judge(done, url, output, redact)
+    return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
 
 
 def revert(

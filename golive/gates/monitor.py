@@ -21,9 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from golive import prometheus as prom
 from golive.gates.deploy import service_url
+from golive.gates.outputs import MonitorOutput
 from golive.health import wait_healthy
 from golive.manifest import Monitoring, Service
-from golive.results import Category, GateResult, failed, passed, warned
+from golive.results import GateResult, Status, failed, passed
 
 GATE = "monitor"
 Row = dict[str, Any]
@@ -60,16 +61,16 @@ def direct(services: list[Service], why: str, require: bool, started: float) -> 
             )
     bad = [r for r in rows if r["problem"] != "-"]
     kw: dict[str, Any] = {"details": rows, "duration_s": time.monotonic() - started}
-    kw["data"] = {"prometheus": {"mode": "none", "url": None}}
+    kw["output"] = MonitorOutput(prometheus="none")
     if require:
         summary = f"no Prometheus ({why}); monitoring.require_prometheus is true"
-        return failed(GATE, Category.MONITORING, summary, **kw)
+        return failed(GATE, summary, **kw)
     if bad:
         score = round(100 * (len(rows) - len(bad)) / len(rows))
         summary = f"service {bad[0]['service']}: {bad[0]['problem']} (scraped directly)"
-        return failed(GATE, Category.MONITORING, summary, score=score, **kw)
+        return failed(GATE, summary, score=score, **kw)
     summary = f"{len(rows)} metrics endpoint(s) scraped directly: no Prometheus ({why})"
-    return passed(GATE, Category.MONITORING, summary, **kw)
+    return passed(GATE, summary, **kw)
 
 
 @dataclass(frozen=True)
@@ -172,29 +173,33 @@ def locate(
 
 def verdict(
     located: prom.Located, t_rows: list[Row], r_rows: list[Row], rules_block: bool, note: str
-) -> tuple[str, str, bool]:
+) -> tuple[Status, str, bool]:
     """(status, summary, blocking) from the rows: targets always block, rules when asked."""
     down = [r for r in t_rows if r["health"] != "up"]
     broken = [r for r in r_rows if r["health"] in ("err", "missing")]
     if down:
         row = down[0]
-        return "failed", f"{row['check']} is {row['health']}: {row['problem']}", True
+        return Status.FAILED, f"{row['check']} is {row['health']}: {row['problem']}", True
     if broken:
         row = broken[0]
         summary = f"{row['check']}: {row['problem']}"
-        return ("failed", summary, True) if rules_block else ("warned", summary, False)
+        return (Status.FAILED, summary, True) if rules_block else (Status.WARNED, summary, False)
     summary = f"{located.reason}: {len(t_rows)} target(s) up"
     if note:
-        return "warned", f"{summary}; {note}", False
+        return Status.WARNED, f"{summary}; {note}", False
     files = len({r["where"] for r in r_rows})
     if not r_rows:
-        return "passed", f"{summary}; no rule files in the manifest", False
-    return "passed", f"{summary}; {len(r_rows)} rule group(s) from {files} file(s) healthy", False
+        return Status.PASSED, f"{summary}; no rule files in the manifest", False
+    return (
+        Status.PASSED,
+        f"{summary}; {len(r_rows)} rule group(s) from {files} file(s) healthy",
+        False,
+    )
 
 
 def crashed(summary: str, started: float) -> GateResult:
     """No monitoring at all: Prometheus would not start or its API failed. Always blocks."""
-    return failed(GATE, Category.MONITORING, summary, duration_s=time.monotonic() - started)
+    return failed(GATE, summary, duration_s=time.monotonic() - started)
 
 
 def monitor(
@@ -238,11 +243,7 @@ def monitor(
     kw: dict[str, Any] = {
         "details": rows,
         "duration_s": time.monotonic() - started,
-        "data": {"prometheus": {"mode": located.mode, "url": located.url}},
+        "output": MonitorOutput(prometheus=located.mode, prometheus_url=located.url),
         "score": round(100 * ok / len(rows)) if rows else 100,
     }
-    if status == "failed":
-        return failed(GATE, Category.MONITORING, summary, blocking=blocking, **kw)
-    if status == "warned":
-        return warned(GATE, Category.MONITORING, summary, **kw)
-    return passed(GATE, Category.MONITORING, summary, **kw)
+    return GateResult(GATE, status, blocking, kw.pop("score"), summary, **kw)

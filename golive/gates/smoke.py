@@ -18,7 +18,7 @@ import httpx
 
 from golive.gates.deploy import service_url
 from golive.manifest import Service, SmokeCheck
-from golive.results import Category, GateResult, failed, passed, warned
+from golive.results import GateResult, failed, passed, warned
 
 GATE = "smoke"
 # httpcore's pool scans all its connections for every request it hands out, so past about 20 a
@@ -130,13 +130,12 @@ def smoke(
     score = round(100 * (len(outcomes) - len(bad)) / len(outcomes)) if outcomes else 0
     kw: dict[str, Any] = {"details": rows, "duration_s": time.monotonic() - started, "score": score}
     if not outcomes:
-        return warned(GATE, Category.SMOKE, "no smoke checks for the deployed services", **kw)
+        return warned(GATE, "no smoke checks for the deployed services", **kw)
     critical = [o for o in bad if o.check.critical]
     if critical:
         o = critical[0]
         return failed(
             GATE,
-            Category.SMOKE,
             f"critical check {o.check.name} ({o.check.method} "
             f"{o.check.path} on {o.check.service}): {o.problem}",
             **kw,
@@ -144,10 +143,9 @@ def smoke(
     if bad:
         return warned(
             GATE,
-            Category.SMOKE,
             f"{len(bad)} non-critical check(s) failed, first {bad[0].check.name}: {bad[0].problem}",
             **kw,
         )
     retried = sum(1 for o in outcomes if o.attempts > 1)
     note = f" ({retried} after a retry)" if retried else ""
-    return passed(GATE, Category.SMOKE, f"{len(outcomes)} check(s) passed{note}", **kw)
+    return passed(GATE, f"{len(outcomes)} check(s) passed{note}", **kw)

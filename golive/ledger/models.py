@@ -45,6 +45,8 @@ class GateRun(Base):
     duration_s: Mapped[float]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     stage: Mapped[int | None]  # the stage of a staged launch that ran it
+    # The whole GateResult as JSON (golive.gates.registry.result_to_json); None before 0005.
+    result: Mapped[str | None] = mapped_column(Text)
 
 
 class Release(Base):

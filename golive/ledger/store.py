@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from golive import settings
 from golive.backup import Backup
 from golive.errors import GoliveError
+from golive.gates.outputs import BuiltRelease
+from golive.gates.registry import result_from_json, result_to_json
 from golive.ledger.models import (
     Approval,
     BackupRow,
@@ -27,6 +30,14 @@ from golive.ledger.models import (
 from golive.results import GateResult
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class LiveRelease:
+    """A service's release that was live in an environment: its ledger row and where it is."""
+
+    row_id: int
+    release: BuiltRelease
 
 
 class Ledger:
@@ -91,8 +102,17 @@ class Ledger:
                     summary=result.summary,
                     duration_s=result.duration_s,
                     stage=stage,
+                    result=result_to_json(result),
                 )
             )
+
+    def gate_results(self, launch_id: int, stage: int | None = None) -> list[GateResult]:
+        """The results a launch recorded (of one stage, if given), rebuilt with their outputs."""
+        return [
+            result_from_json(g.result)
+            for g in self.gate_runs(launch_id)
+            if g.result is not None and (stage is None or g.stage == stage)
+        ]
 
     def launch(self, launch_id: int) -> Launch | None:
         with self.session() as s:
@@ -134,7 +154,7 @@ class Ledger:
             )
             return {r.service: r for r in rows}
 
-    def releases_before(self, launch_id: int, environment: str) -> dict[str, Release]:
+    def releases_before(self, launch_id: int, environment: str) -> dict[str, LiveRelease]:
         """What was live in the environment when this launch started: what is live now from
         other launches, and what this launch replaced (a resumed launch has already deployed)."""
         with self.session() as s:
@@ -145,12 +165,15 @@ class Ledger:
                     (Release.status == "live") | (Release.replaced_by == launch_id),
                 )
             )
-            return {r.service: r for r in rows}
+            return {
+                r.service: LiveRelease(r.id, BuiltRelease(release_id=r.release_id, path=r.path))
+                for r in rows
+            }
 
     def record_releases(
-        self, launch_id: int, environment: str, releases: dict[str, tuple[str, str]]
+        self, launch_id: int, environment: str, releases: dict[str, BuiltRelease]
     ) -> None:
-        """Make these (release_id, path) per service live, retiring what was live before."""
+        """Make these releases live, retiring what was live before."""
         with self.session() as s:
             s.execute(
                 update(Release)
@@ -162,19 +185,19 @@ class Ledger:
                 )
                 .values(status="retired", replaced_by=launch_id)
             )
-            for service, (release_id, path) in releases.items():
+            for service, built in releases.items():
                 s.add(
                     Release(
                         launch_id=launch_id,
                         environment=environment,
                         service=service,
-                        release_id=release_id,
-                        path=path,
+                        release_id=built.release_id,
+                        path=built.path,
                         status="live",
                     )
                 )
 
-    def roll_back(self, launch_id: int, environment: str, restored: dict[str, int]) -> None:
+    def roll_back(self, launch_id: int, environment: str, restored: list[int]) -> None:
         """Mark this launch's releases rolled back and the restored ones (by row id) live again."""
         with self.session() as s:
             s.execute(
@@ -183,9 +206,7 @@ class Ledger:
                 .values(status="rolled_back")
             )
             if restored:
-                s.execute(
-                    update(Release).where(Release.id.in_(restored.values())).values(status="live")
-                )
+                s.execute(update(Release).where(Release.id.in_(restored)).values(status="live"))
 
     def record_backup(
         self, launch_id: int, environment: str, saved: Backup, revision: str | None

@@ -69,7 +69,7 @@ def test_a_second_launch_on_a_busy_environment_is_refused_naming_the_running_one
 def test_a_queued_launch_waits_for_the_environment(
     target: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("flows.common.QUEUE_POLL_S", 0.5)
+    monkeypatch.setattr("flows.lock.QUEUE_POLL_S", 0.5)
     ledger = open_ledger()
     running = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False, flow_run_id=None

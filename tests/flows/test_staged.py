@@ -14,8 +14,9 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import State
 
+from flows.approvals import approve
 from flows.launch import report_from
-from flows.staged import approve, staged_launch
+from flows.staged import staged_launch
 from golive.backends.process import ProcessBackend
 from golive.ledger import open_ledger
 from golive.request import StagedRequest

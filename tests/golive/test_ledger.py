@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from golive.backup import Backup
 from golive.errors import GoliveError
+from golive.gates.outputs import BuiltRelease, MigrateOutput
 from golive.ledger import Ledger
-from golive.results import Category, failed, passed
+from golive.results import GateResult, failed, passed
+
+
+def built(release_id: str, path: str) -> BuiltRelease:
+    return BuiltRelease(release_id=release_id, path=path)
 
 
 def test_migrates_itself_and_records_a_launch(tmp_path: Path) -> None:
@@ -20,8 +26,8 @@ def test_migrates_itself_and_records_a_launch(tmp_path: Path) -> None:
     launch = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False
     )
-    ledger.record_gate(launch, passed("configure", Category.CONFIGURATION, "ok"))
-    ledger.record_gate(launch, failed("audit", Category.SECURITY, "vulnerable"))
+    ledger.record_gate(launch, passed("configure", "ok"))
+    ledger.record_gate(launch, failed("audit", "vulnerable"))
     ledger.finish_launch(launch, "NO-GO", ["audit: vulnerable"])
     assert ledger.passed_gates(launch) == ["configure"]
     (row,) = ledger.recent_launches()
@@ -32,12 +38,12 @@ def test_migrates_itself_and_records_a_launch(tmp_path: Path) -> None:
 def test_live_release_is_the_last_good_one_and_rollback_restores_it(tmp_path: Path) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     first = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    ledger.record_releases(first, "prod", {"api": ("r1", "/releases/api/r1")})
+    ledger.record_releases(first, "prod", {"api": built("r1", "/releases/api/r1")})
     second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
     previous = ledger.live_releases("prod")
-    ledger.record_releases(second, "prod", {"api": ("r2", "/releases/api/r2")})
+    ledger.record_releases(second, "prod", {"api": built("r2", "/releases/api/r2")})
     assert ledger.live_releases("prod")["api"].release_id == "r2"
-    ledger.roll_back(second, "prod", {"api": previous["api"].id})
+    ledger.roll_back(second, "prod", [previous["api"].id])
     assert ledger.live_releases("prod")["api"].release_id == "r1"
     assert ledger.live_releases("staging") == {}
 
@@ -54,10 +60,33 @@ def test_releases_before_a_launch_survive_its_own_deploy(tmp_path: Path) -> None
     """A launch resumed after it deployed must still roll back to what was live before it."""
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     first = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    ledger.record_releases(first, "prod", {"api": ("r1", "/r1"), "web": ("w1", "/w1")})
+    ledger.record_releases(first, "prod", {"api": built("r1", "/r1"), "web": built("w1", "/w1")})
     second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    ledger.record_releases(second, "prod", {"api": ("r2", "/r2")})
+    ledger.record_releases(second, "prod", {"api": built("r2", "/r2")})
     before = ledger.releases_before(second, "prod")
     assert {s: r.release_id for s, r in before.items()} == {"api": "r1", "web": "w1"}
     third = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
     assert ledger.releases_before(third, "prod")["api"].release_id == "r2"
+
+
+def test_a_gate_result_comes_back_exactly_with_its_typed_output(tmp_path: Path) -> None:
+    """What a resumed or recovered run reads: the result as the gate returned it."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    launch = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    saved = Backup(tmp_path / "backup.dump", 1234, "ab" * 32, "pg_dump")
+    migrated = passed(
+        "migrate",
+        "upgraded 0001 -> 0003 (2 revisions)",
+        details=[{"revision": "0002", "from": "0001"}],
+        evidence=[str(tmp_path / "upgrade.sql")],
+        duration_s=1.5,
+        output=MigrateOutput(before="0001", after="0003", heads=("0003",), backup=saved),
+    )
+    ledger.record_gate(launch, migrated, stage=1)
+    ledger.record_gate(launch, failed("tests", "1 failed"), stage=1)
+    ledger.record_gate(launch, passed("build", "1 release"), stage=2)
+    again: list[GateResult] = ledger.gate_results(launch, stage=1)
+    assert again == [migrated, failed("tests", "1 failed")]
+    assert isinstance(again[0].output, MigrateOutput) and again[0].output.applied
+    assert again[0].output.backup == saved
+    assert [r.gate for r in ledger.gate_results(launch)] == ["migrate", "tests", "build"]

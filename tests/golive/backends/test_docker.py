@@ -24,8 +24,10 @@ from golive.errors import ToolError
 from golive.gates.build import build
 from golive.gates.deploy import deploy, rollback
 from golive.gates.migrate import migrate
+from golive.gates.outputs import BuiltRelease
 from golive.manifest import Manifest, load
 from golive.results import Status
+from tests.conftest import releases_of
 
 LOCAL_BASE = "golive/python-base:bookworm"
 
@@ -78,7 +80,7 @@ def env_dir(tmp_path: Path) -> Iterator[Path]:
     DockerBackend(path, "test").stop_all()
 
 
-def prepare(target: Path, env_dir: Path) -> tuple[Manifest, dict[str, dict[str, str]], Any]:
+def prepare(target: Path, env_dir: Path) -> tuple[Manifest, dict[str, BuiltRelease], Any]:
     """Migrate the environment's database; build the images; the env the services get."""
     m = load(target)
     data = env_dir / "data"
@@ -89,7 +91,7 @@ def prepare(target: Path, env_dir: Path) -> tuple[Manifest, dict[str, dict[str, 
     built = build(m, m.services_in_start_order(), env_dir.parent / "releases", launch_id=7)
     assert built.status is Status.PASSED, built.summary
     env = {**read_env(m.path(m.env.production)), "DATABASE_URL": url}
-    return m, built.data["releases"], env
+    return m, releases_of(built), env
 
 
 def backend_for(m: Manifest, env_dir: Path) -> DockerBackend:
@@ -99,11 +101,11 @@ def backend_for(m: Manifest, env_dir: Path) -> DockerBackend:
 def test_images_deploy_healthy_and_take_a_charge(docker_target: Path, env_dir: Path) -> None:
     m, releases, env = prepare(docker_target, env_dir)
     api = releases["api"]
-    assert api["image"] == f"golive/azora-api:{api['release_id']}"
-    image = images.client().images.get(api["image"])
-    assert image.id == api["image_id"]
+    assert api.image == f"golive/azora-api:{api.release_id}"
+    image = images.client().images.get(api.image)
+    assert image.id == api.image_id
     assert image.labels["golive.service"] == "api"
-    assert image.labels["golive.release"] == api["release_id"]
+    assert image.labels["golive.release"] == api.release_id
 
     t0 = time.monotonic()
     again = build(m, m.services_in_start_order(), env_dir.parent / "releases", launch_id=8)
@@ -113,7 +115,7 @@ def test_images_deploy_healthy_and_take_a_charge(docker_target: Path, env_dir: P
     backend = backend_for(m, env_dir)
     result = deploy(m.services_in_start_order(), releases, backend, env, Redactor({}))
     assert result.status is Status.PASSED, result.summary
-    assert backend.running() == {name: rel["release_id"] for name, rel in releases.items()}
+    assert backend.running() == {name: rel.release_id for name, rel in releases.items()}
     charge = httpx.post(
         "http://127.0.0.1:18202/charges",
         json={"amount_cents": 1999, "currency": "EUR", "customer": "smoke@azora.test"},
@@ -121,7 +123,7 @@ def test_images_deploy_healthy_and_take_a_charge(docker_target: Path, env_dir: P
     assert charge.status_code == 201, charge.text
     labels = images.client().containers.get(backend.container_name("payments")).labels
     assert labels["golive.environment"] == "test"
-    assert labels["golive.release"] == releases["payments"]["release_id"]
+    assert labels["golive.release"] == releases["payments"].release_id
 
 
 def test_a_service_never_healthy_fails_and_stops_what_was_started(
@@ -165,16 +167,17 @@ def test_rollback_runs_the_previous_release_image_again(docker_target: Path, env
     app = docker_target.parent / "services" / "api" / "app.py"
     app.write_text(app.read_text() + "\n# release two\n")
     _, second, _ = prepare(docker_target, env_dir)
-    assert second["api"]["release_id"] != first["api"]["release_id"]
+    assert second["api"].release_id != first["api"].release_id
     assert deploy(services, second, backend, env, Redactor({})).status is Status.PASSED
-    assert backend.running() == {"api": second["api"]["release_id"]}
+    assert backend.running() == {"api": second["api"].release_id}
 
-    previous = {"api": (first["api"]["release_id"], first["api"]["path"])}
-    lines = rollback(services, previous, backend, env)
-    assert lines == [f"api: release {first['api']['release_id'][:8]} serving again"]
-    assert backend.running() == {"api": first["api"]["release_id"]}
+    outcomes = rollback(services, {"api": first["api"]}, backend, env)
+    assert [o.line for o in outcomes] == [
+        f"api: release {first['api'].release_id[:8]} serving again"
+    ]
+    assert backend.running() == {"api": first["api"].release_id}
     assert httpx.get("http://127.0.0.1:18201/health").status_code == 200
-    images.client().images.get(second["api"]["image"])  # golive never removes its images
+    images.client().images.get(second["api"].image)  # golive never removes its images
 
 
 def test_a_broken_dockerfile_names_the_failing_step(docker_target: Path, env_dir: Path) -> None:

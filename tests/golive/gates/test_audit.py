@@ -14,6 +14,7 @@ import yaml
 
 from golive import osv
 from golive.gates.audit import audit, audit_cache_key, requirement_names
+from golive.gates.outputs import AuditOutput
 from golive.manifest import Audit
 from golive.results import Category, Status
 
@@ -162,7 +163,8 @@ def test_allowlist_by_alias_and_its_expiry(shared_advisories: Path, tmp_path: Pa
     assert rows["PYSEC-2019-132"]["note"] == "allowlist entry PYSEC-2019-132 expired on 2025-01-14"
     assert result.status is Status.FAILED
     assert "allowlist entry PYSEC-2019-132 expired on 2025-01-14" in result.summary
-    assert result.data["expired_allowlist"] == ["PYSEC-2019-132 expired on 2025-01-14"]
+    assert isinstance(result.output, AuditOutput)
+    assert result.output.expired_allowlist == ("PYSEC-2019-132 expired on 2025-01-14",)
 
     # A day later the first entry has expired too.
     later = run(tmp_path, "urllib3==1.24.1\n", shared_advisories, TODAY + timedelta(days=1),

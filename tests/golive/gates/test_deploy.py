@@ -14,8 +14,10 @@ from golive.envfile import Redactor, read_env
 from golive.gates.build import build
 from golive.gates.deploy import deploy, rollback
 from golive.gates.migrate import migrate
+from golive.gates.outputs import BuiltRelease
 from golive.manifest import Manifest, load
 from golive.results import Status
+from tests.conftest import releases_of
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def env_dir(tmp_path: Path) -> Iterator[Path]:
 
 def prepare(
     target: Path, env_dir: Path
-) -> tuple[Manifest, dict[str, dict[str, str]], dict[str, str]]:
+) -> tuple[Manifest, dict[str, BuiltRelease], dict[str, str]]:
     m = load(target)
     url = f"sqlite:///{env_dir / 'azora.db'}"
     env_dir.mkdir(parents=True, exist_ok=True)
@@ -39,22 +41,22 @@ def prepare(
     )
     built = build(m, m.services_in_start_order(), env_dir.parent / "releases")
     values = {**read_env(m.path(m.env.production)), "DATABASE_URL": url}
-    return m, built.data["releases"], values
+    return m, releases_of(built), values
 
 
 def test_build_is_content_addressed_and_repeatable(target: Path, tmp_path: Path) -> None:
     m = load(target)
     first = build(m, m.services, tmp_path / "store")
     again = build(m, m.services, tmp_path / "store")
-    assert first.data == again.data
-    api = Path(first.data["releases"]["api"]["path"])
+    assert first.output == again.output
+    api = Path(releases_of(first)["api"].path)
     assert (api / "app.py").is_file() and (api / "azora_common" / "web.py").is_file()
     (target.parent / "services" / "api" / "app.py").write_text(
         (target.parent / "services" / "api" / "app.py").read_text() + "\n# changed\n"
     )
     changed = build(load(target), m.services, tmp_path / "store")
-    assert changed.data["releases"]["api"] != first.data["releases"]["api"]
-    assert changed.data["releases"]["payments"] == first.data["releases"]["payments"]
+    assert releases_of(changed)["api"] != releases_of(first)["api"]
+    assert releases_of(changed)["payments"] == releases_of(first)["payments"]
 
 
 def test_deploy_starts_in_order_and_all_are_healthy(target: Path, env_dir: Path) -> None:
@@ -106,7 +108,8 @@ def test_rollback_brings_the_previous_release_back(target: Path, env_dir: Path) 
     services = [m.service("api")]
     backend = ProcessBackend(env_dir)
     assert deploy(services, releases, backend, env, Redactor({})).status is Status.PASSED
-    previous = {"api": (releases["api"]["release_id"], releases["api"]["path"])}
-    lines = rollback(services, previous, backend, env)
-    assert lines == [f"api: release {releases['api']['release_id'][:8]} serving again"]
-    assert backend.running() == {"api": releases["api"]["release_id"]}
+    outcomes = rollback(services, {"api": releases["api"]}, backend, env)
+    assert [o.line for o in outcomes] == [
+        f"api: release {releases['api'].release_id[:8]} serving again"
+    ]
+    assert backend.running() == {"api": releases["api"].release_id}

@@ -29,10 +29,11 @@ from golive.gates.load import (
     percentile,
     stop_workers,
 )
+from golive.gates.outputs import LoadOutput
 from golive.health import wait_healthy
 from golive.manifest import LoadProfile, Service
 from golive.results import Status
-from tests.conftest import EXAMPLE, missing
+from tests.conftest import EXAMPLE, missing, output_of
 
 LOCUSTFILE = """
 from locust import FastHttpUser, constant, task
@@ -135,7 +136,7 @@ def test_distributed_run_has_stats_and_leaves_no_locust_behind(
     lf = write_locustfile(tmp_path)
     result = load(profile(lf, workers=2, users=4), tmp_path, [api], tmp_path / "evidence")
     assert result.status is Status.PASSED, result.summary
-    assert result.data["workers"] == 2
+    assert output_of(result, LoadOutput).workers == 2
     aggregated = next(r for r in result.details if r["endpoint"] == "Aggregated")
     assert aggregated["requests"] > 0
     assert sum(1 for e in result.evidence if "-worker-" in e) == 2
@@ -156,9 +157,10 @@ def test_ramp_records_one_curve_row_per_step(api: Service, tmp_path: Path) -> No
     assert result.status is Status.PASSED, result.summary
     assert [row["users"] for row in result.details] == [1, 2, 4]
     assert all(row["rps"] > 0 and row["result"] == "ok" for row in result.details)
-    assert set(result.data["by_step"]) == {"1", "2", "4"}
-    assert result.data["endpoints"] == result.data["by_step"]["4"]  # the heaviest step
-    assert {m["threshold"] for m in result.data["margins"]} == {"p95_ms", "max_failure_ratio"}
+    output = output_of(result, LoadOutput)
+    assert set(output.by_step) == {"1", "2", "4"}
+    assert output.endpoints == output.by_step["4"]  # the heaviest step
+    assert {m.threshold for m in output.margins} == {"p95_ms", "max_failure_ratio"}
     assert len([e for e in result.evidence if e.endswith("_stats.csv")]) == 3
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from golive.envfile import Redactor
 from golive.gates.migrate import current_revision, migrate
+from golive.gates.outputs import MigrateOutput
 from golive.results import Status
+from tests.conftest import output_of
 
 BROKEN_REVISION = '''"""A revision that raises.
 
@@ -49,7 +51,8 @@ def test_upgrades_an_empty_database_to_head_then_is_idempotent(
         ini, "DATABASE_URL", url, tmp_path / "backups", tmp_path / "evidence", Redactor({})
     )
     assert second.status is Status.PASSED and "already at head" in second.summary
-    assert second.data["backup"] and Path(second.data["backup"]["path"]).is_file()  # taken first
+    saved = output_of(second, MigrateOutput).backup
+    assert saved is not None and saved.path.is_file()  # taken first
 
 
 def test_a_revision_that_raises_blocks_naming_the_revision(target: Path, tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from golive import runner
-from golive.backup import Backup, backup, restore
+from golive.backup import backup, restore
 from golive.envfile import Redactor
 from golive.gates.migrate import current_revision, migrate, plan_sql, revert
+from golive.gates.outputs import MigrateOutput
 from golive.results import Status
+from tests.conftest import output_of
 
 BROKEN = '''"""Broken.
 
@@ -72,8 +74,9 @@ def test_upgrade_to_head_with_a_pg_dump_backup(
     assert result.status is Status.PASSED, result.summary
     assert current_revision(postgres_url) == "0003"
     assert result.summary == "upgraded 0001 -> 0003 (2 revisions)"
-    saved = result.data["backup"]
-    assert saved["kind"] == "pg_dump" and saved["size"] > 0 and len(saved["sha256"]) == 64
+    saved = output_of(result, MigrateOutput).backup
+    assert saved is not None
+    assert saved.kind == "pg_dump" and saved.size > 0 and len(saved.sha256) == 64
     sql = (tmp_path / "e" / "upgrade.sql").read_text()
     assert "CREATE TABLE charges" in sql and "CREATE TABLE users" not in sql
 
@@ -156,7 +159,7 @@ def test_revert_downgrades_or_restores_when_a_revision_cannot(
     result = migrate(
         ini, "DATABASE_URL", postgres_url, tmp_path / "b2", tmp_path / "e2", Redactor({})
     )
-    saved = Backup.from_dict(result.data["backup"])
+    saved = output_of(result, MigrateOutput).backup
     line = revert(ini, "DATABASE_URL", postgres_url, "0001", saved, Redactor({}))
     assert line.startswith("database: downgrade to 0001 failed") and "restored the backup" in line
     assert catalog(postgres_url) == schema

@@ -13,8 +13,10 @@ import pytest
 
 from golive import prometheus as prom
 from golive.gates.monitor import Expected, monitor, rule_rows
+from golive.gates.outputs import MonitorOutput
 from golive.manifest import Monitoring
 from golive.results import Status
+from tests.conftest import output_of
 from tests.golive.test_prometheus import (
     BAD_RULES,
     GOOD_RULES,
@@ -58,8 +60,9 @@ def test_started_prometheus_sees_targets_up_and_rules_healthy(env_dir: Path, rul
     assert "2 target(s) up; 1 rule group(s) from 1 file(s) healthy" in result.summary
     health = {r["check"]: r["health"] for r in result.details}
     assert health == {"target alpha": "up", "target beta": "up", "rules alerts.yml: demo": "ok"}
-    assert result.data["prometheus"]["mode"] == "started"
-    assert prom.running_url(env_dir) == result.data["prometheus"]["url"], "it keeps running"
+    output = output_of(result, MonitorOutput)
+    assert output.prometheus == "started"
+    assert prom.running_url(env_dir) == output.prometheus_url, "it keeps running"
 
 
 def test_a_broken_rule_file_blocks_and_is_named(env_dir: Path, rules: Path) -> None:
@@ -92,7 +95,9 @@ def test_an_existing_prometheus_at_a_url(env_dir: Path, other_env: Path, rules: 
         result = monitor(services, env_dir, cfg, rules)
     assert result.status is Status.PASSED, result.summary
     assert result.summary.startswith(f"Prometheus at {url}: 2 target(s) up")
-    assert result.data["prometheus"] == {"mode": "existing", "url": url}
+    assert output_of(result, MonitorOutput) == MonitorOutput(
+        prometheus="existing", prometheus_url=url
+    )
     assert prom.running_url(env_dir) is None, "nothing is started beside an existing one"
 
 

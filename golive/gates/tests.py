@@ -21,7 +21,7 @@ from junitparser.junitparser import JUnitXmlError
 from golive import runner
 from golive.errors import ToolError
 from golive.manifest import Suite
-from golive.results import Category, GateResult, failed, passed, warned
+from golive.results import GateResult, failed, passed, warned
 
 GATE = "tests"
 
@@ -126,7 +126,7 @@ def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcom
     return outcome, kept
 
 
-def run_tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult:
+def tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult:
     started = time.monotonic()
     outcomes, evidence = [], []
     for suite in suites:
@@ -143,9 +143,9 @@ def run_tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult
     }
     bad = [o for o in outcomes if not o.ok]
     if not suites:
-        return warned(GATE, Category.TESTS, "no test suites in the manifest", score=0, **kw)
+        return warned(GATE, "no test suites in the manifest", score=0, **kw)
     if not bad:
-        return passed(GATE, Category.TESTS, f"{total} tests passed in {len(suites)} suite(s)", **kw)
+        return passed(GATE, f"{total} tests passed in {len(suites)} suite(s)", **kw)
     first = bad[0]
     what = (
         f"{first.failed} failing test(s), first {first.failing[0]}"
@@ -154,5 +154,5 @@ def run_tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult
     )
     summary = f"suite {first.name}: {what}"
     if any(o.critical for o in bad):
-        return failed(GATE, Category.TESTS, summary, score=score, **kw)
-    return warned(GATE, Category.TESTS, summary + " (not critical)", score=score, **kw)
+        return failed(GATE, summary, score=score, **kw)
+    return warned(GATE, summary + " (not critical)", score=score, **kw)

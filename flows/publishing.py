@@ -1,17 +1,19 @@
-"""Recording a gate's outcome: its `gate-<name>` artifact, a log line, and the ledger row.
+"""Recording each gate's outcome as it ends: its `gate-<name>` artifact, a log line, and the
+ledger row that keeps the whole result (typed output included) for a resumed run.
 
-Called by the flow after each gate (not inside the gate task), so a result taken from the
+Done by the flow after each gate (not inside the gate's task), so a result taken from the
 cache is recorded for this launch just like a fresh one.
 """
 
 from __future__ import annotations
 
 from prefect.artifacts import create_table_artifact
+from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 
 from golive.context import LaunchContext
 from golive.ledger import open_ledger
-from golive.results import GateResult, Status
+from golive.results import GateResult, Status, failed
 
 
 def artifact_key(gate: str) -> str:
@@ -19,6 +21,7 @@ def artifact_key(gate: str) -> str:
 
 
 def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) -> None:
+    """Log the result, create its artifact and record it in the ledger."""
     logger = get_run_logger()
     log = logger.warning if result.status in (Status.FAILED, Status.WARNED) else logger.info
     block = " (blocking)" if result.blocks_launch else ""
@@ -32,3 +35,15 @@ def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) ->
         ),
     )
     open_ledger().record_gate(ctx.launch_id, result, stage)
+
+
+def outcome(
+    ctx: LaunchContext, gate: str, future: PrefectFuture[GateResult], stage: int | None = None
+) -> GateResult:
+    """The gate's result, published; a task that crashed becomes a blocking failure of its gate."""
+    try:
+        result = future.result()
+    except Exception as exc:  # the gate's own bug or a tool error: report it, never hide it
+        result = failed(gate, ctx.redactor()(f"gate crashed: {type(exc).__name__}: {exc}"))
+    publish(ctx, result, stage)
+    return result

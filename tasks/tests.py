@@ -8,18 +8,19 @@ from prefect import task
 from prefect.context import TaskRunContext
 
 from golive.context import LaunchContext
-from golive.gates.testsuites import run_tests
+from golive.gates.tests import tests
 from golive.hashing import tree_digest
-from golive.results import GateResult
+from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     m = parameters["ctx"].manifest
     commands = [f"{s.name}:{s.command}:{s.junit}:{s.critical}" for s in m.suites]
-    return "tests-" + tree_digest(m.root, extra=commands)
+    return f"tests-v{RESULT_FORMAT}-" + tree_digest(m.root, extra=commands)
 
 
 @task(name="tests", cache_key_fn=cache_key, persist_result=True)
 def tests_gate(ctx: LaunchContext) -> GateResult:
+    """Each of the target's test suites, with its timeout; a failing critical suite blocks."""
     m = ctx.manifest
-    return run_tests(m.suites, m.root, ctx.evidence_dir("tests"))
+    return tests(m.suites, m.root, ctx.evidence_dir("tests"))

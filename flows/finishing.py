@@ -1,0 +1,124 @@
+"""How every launch ends: undo after a NO-GO, the verdict and its report, a rehearsal torn
+down, the webhook notified, the environment let go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
+from prefect.exceptions import ObjectNotFound
+from prefect.logging import get_run_logger
+from prefect.runtime import flow_run as current_run
+from prefect.states import Failed
+
+from golive import notify
+from golive.context import LaunchContext
+from golive.gates.outputs import MigrateOutput
+from golive.ledger import open_ledger
+from golive.ledger.store import LiveRelease
+from golive.report import LaunchReport, NoGo
+from golive.request import LaunchRequest
+from golive.results import GateResult
+from golive.scorecard import decide
+from tasks.deploy import rollback_release
+from tasks.migrate import revert_database
+
+
+def previous_releases(ctx: LaunchContext) -> dict[str, LiveRelease]:
+    """What was live in the environment before this launch: what a NO-GO puts back."""
+    return open_ledger().releases_before(ctx.launch_id, ctx.environment)
+
+
+def undo(
+    ctx: LaunchContext,
+    results: list[GateResult],
+    previous: dict[str, LiveRelease],
+    deployed: bool,
+) -> list[str]:
+    """After a NO-GO: the database, then the services, back to what they were."""
+    lines: list[str] = []
+    migrated = next((r.output for r in results if r.gate == "migrate"), None)
+    if isinstance(migrated, MigrateOutput) and migrated.applied:
+        # First the schema, so the previous release starts on the schema it was built for.
+        lines.append(revert_database(ctx, migrated))
+    if deployed:
+        lines += [o.line for o in rollback_release(ctx, previous)]
+    return lines
+
+
+@task(name="verdict")
+def decide_verdict(
+    ctx: LaunchContext, results: list[GateResult], rollback: list[str]
+) -> LaunchReport:
+    """The scorecard and GO / NO-GO: its artifacts, report files and the ledger's verdict."""
+    scorecard = decide(results, ctx.variant)
+    report = LaunchReport(
+        ctx.launch_id,
+        ctx.manifest.target.name,
+        ctx.environment,
+        ctx.variant,
+        ctx.rehearsal,
+        scorecard,
+        results,
+        rollback,
+    )
+    create_table_artifact(
+        key="launch-scorecard",
+        table=[{k: str(v) for k, v in row.as_dict().items()} for row in scorecard.rows],
+        description=f"**{scorecard.verdict}** — readiness {scorecard.overall}/100",
+    )
+    markdown = report.markdown()
+    create_markdown_artifact(
+        key="launch-report",
+        markdown=markdown,
+        description=f"{scorecard.verdict}: launch {ctx.launch_id}",
+    )
+    ctx.launch_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.launch_dir / "report.md").write_text(markdown)
+    report.write_json(ctx.launch_dir / "report.json")
+    open_ledger().finish_launch(ctx.launch_id, scorecard.verdict, scorecard.reasons)
+    return report
+
+
+def finish(
+    ctx: LaunchContext, request: LaunchRequest, results: list[GateResult], rollback: list[str]
+) -> dict[str, Any] | State:
+    """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return."""
+    report = decide_verdict(ctx, results, rollback)
+    ledger = open_ledger()
+    if ctx.rehearsal:
+        ctx.teardown()
+        ledger.retire_environment(ctx.environment)
+    send_notification(request, report)
+    ledger.unlock_environment(ctx.environment, ctx.launch_id)
+    get_run_logger().info("verdict: %s", report.verdict)
+    if report.verdict != "GO":
+        # A Failed state, not a raised exception: NO-GO is an answer, not a crash.
+        summary = f"NO-GO: {'; '.join(report.scorecard.reasons)}"
+        return Failed(message=summary, data=NoGo(summary, report.as_dict()))
+    return report.as_dict()
+
+
+def send_notification(request: LaunchRequest, report: LaunchReport) -> None:
+    """Post the verdict to the webhook in the request's Secret block, when asked to."""
+    if not request.webhook_secret_block or not notify.should_notify(request.notify, report.verdict):
+        return
+    from prefect.blocks.system import Secret
+
+    logger = get_run_logger()
+    try:
+        block: Secret[str] = Secret.load(request.webhook_secret_block)  # type: ignore[assignment]
+        url = str(block.get())
+    except (ValueError, ObjectNotFound):
+        logger.warning("no Secret block named %r: verdict not posted", request.webhook_secret_block)
+        return
+    problem = notify.post(url, notify.message(report.as_dict(), current_run.ui_url))
+    if problem:
+        logger.warning("verdict not posted: %s", problem)
+    else:
+        logger.info(
+            "verdict posted to the webhook in Secret block %r", request.webhook_secret_block
+        )

@@ -1,0 +1,74 @@
+"""The launch plan that the launch and staged flows share: Hour 1, then build, deploy, monitor
+and smoke. Each step submits gate tasks and publishes their results as they end.
+
+Hour 1 runs configure, audit and tests in parallel and migrate after configure; a blocking
+configure failure never reaches the database. Hour 2 builds, deploys, then monitors and
+smoke-tests in parallel.
+"""
+
+from __future__ import annotations
+
+from flows.publishing import outcome
+from golive.context import LaunchContext
+from golive.gates.outputs import BuildOutput, DeployOutput
+from golive.results import GateResult
+from tasks.audit import audit_gate
+from tasks.build import build_gate, releases_present
+from tasks.configure import configure_gate
+from tasks.deploy import deploy_gate
+from tasks.migrate import migrate_gate
+from tasks.monitor import monitor_gate
+from tasks.smoke import smoke_gate
+from tasks.tests import tests_gate
+
+
+def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
+    """configure, audit and tests in parallel; migrate once configure has not blocked."""
+    configure_f = configure_gate.submit(ctx)
+    audit_f, tests_f = audit_gate.submit(ctx), tests_gate.submit(ctx)
+    results = [outcome(ctx, "configure", configure_f, stage)]
+    if not results[0].blocks_launch:  # never touch the database with a broken configuration
+        results.append(outcome(ctx, "migrate", migrate_gate.submit(ctx), stage))
+    results += [outcome(ctx, "audit", audit_f, stage), outcome(ctx, "tests", tests_f, stage)]
+    return results
+
+
+def build(ctx: LaunchContext, stage: int | None) -> GateResult:
+    """The build gate; a cached build whose releases are gone from the store is built again."""
+    build_f = build_gate.submit(ctx)
+    cached = build_f.result(raise_on_failure=False)
+    if (
+        isinstance(cached, GateResult)
+        and isinstance(cached.output, BuildOutput)
+        and not releases_present(cached.output)
+    ):
+        # Someone emptied the release store: the cache entry names folders that are gone.
+        build_f = build_gate.with_options(refresh_cache=True).submit(ctx)
+    return outcome(ctx, "build", build_f, stage)
+
+
+def deployed_anything(deploy: GateResult) -> bool:
+    """Whether a deploy stopped or started a service (so a NO-GO must roll back)."""
+    output = deploy.output
+    if not isinstance(output, DeployOutput):
+        return True  # the task crashed: assume the worst, the rollback finds what runs
+    return bool(output.started or output.replaced)
+
+
+def build_and_deploy(ctx: LaunchContext, stage: int | None = None) -> tuple[list[GateResult], bool]:
+    """Build, deploy, monitor and smoke; and whether deploy changed what was running."""
+    built = build(ctx, stage)
+    if built.blocks_launch or not isinstance(built.output, BuildOutput):
+        return [built], False
+    deploy = outcome(ctx, "deploy", deploy_gate.submit(ctx, built.output), stage)
+    if deploy.blocks_launch:
+        return [built, deploy], deployed_anything(deploy)
+    monitor_f, smoke_f = monitor_gate.submit(ctx), smoke_gate.submit(ctx)
+    checks = [outcome(ctx, "monitor", monitor_f, stage), outcome(ctx, "smoke", smoke_f, stage)]
+    return [built, deploy, *checks], True
+
+
+def watched(results: list[GateResult]) -> bool:
+    """Whether the deployed release is under monitoring, so its metric checks can run."""
+    monitor = next((r for r in results if r.gate == "monitor"), None)
+    return monitor is not None and not monitor.blocks_launch

@@ -1,0 +1,127 @@
+"""What each gate hands on: its frozen, typed output, next to its GateResult.
+
+Later gates, the undo after a NO-GO and a resumed or recovered run read these, never prose or
+a free-form dict. Each is a frozen pydantic model, so the ledger stores it as JSON and a later
+process rebuilds it exactly (`model_validate_json`). Never a secret value.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from golive.backup import Backup
+
+
+class GateOutput(BaseModel):
+    """Base of every gate's output: frozen, and strict about its fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AuditOutput(GateOutput):
+    audited: int = 0  # requirement files audited
+    npm_lockfiles: int = 0
+    not_audited: tuple[str, ...] = ()
+    blocking: int = 0
+    expired_allowlist: tuple[str, ...] = ()
+    block_at: str = ""
+
+
+class MigrateOutput(GateOutput):
+    """The database revision before and after the upgrade, and the backup taken before it."""
+
+    before: str | None = None
+    after: str | None = None
+    heads: tuple[str, ...] = ()
+    backup: Backup | None = None
+
+    @property
+    def applied(self) -> bool:
+        """Whether the upgrade changed the database's revision (so a NO-GO must revert it)."""
+        return self.after is not None and self.after != self.before
+
+
+class BuiltRelease(GateOutput):
+    """One service's immutable release: its folder in the store and, on docker, its image."""
+
+    release_id: str
+    path: str
+    image: str | None = None
+    image_id: str | None = None
+
+
+class BuildOutput(GateOutput):
+    releases: dict[str, BuiltRelease]
+
+
+class DeployOutput(GateOutput):
+    """started: services this deploy started (healthy or not); replaced: services whose running
+    release it stopped first. A deploy that replaced nothing has nothing to roll back."""
+
+    started: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+
+
+class MonitorOutput(GateOutput):
+    prometheus: Literal["started", "existing", "none"]
+    prometheus_url: str | None = None
+
+
+class EndpointStats(GateOutput):
+    """One row of locust's table (the total row is named `Aggregated`)."""
+
+    endpoint: str
+    requests: int
+    failures: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    rps: float
+
+
+class Margin(GateOutput):
+    """A load threshold and how much of it was left (negative: crossed)."""
+
+    threshold: str
+    measured: float
+    limit: float
+    headroom_ratio: float
+
+    @property
+    def headroom(self) -> str:
+        return f"{self.headroom_ratio:.0%}"
+
+
+class LoadOutput(GateOutput):
+    """users: the (heaviest measured) user count; steps and held: a ramp's user counts and
+    those that held every threshold; by_step: each measured step's endpoint table."""
+
+    users: int = 0
+    workers: int = 1
+    rps: float = 0.0
+    endpoints: tuple[EndpointStats, ...] = ()
+    margins: tuple[Margin, ...] = ()
+    steps: tuple[int, ...] = ()
+    held: tuple[int, ...] = ()
+    by_step: dict[str, tuple[EndpointStats, ...]] = {}
+
+
+class ServiceRollback(GateOutput):
+    """What the rollback did to one service: its previous release serving again, or not."""
+
+    service: str
+    outcome: Literal["restored", "failed", "stopped"]  # stopped: no earlier release to restore
+    release_id: str | None = None
+    problem: str = ""
+
+    @property
+    def line(self) -> str:
+        """One line for the report."""
+        if self.outcome == "stopped":
+            return f"{self.service}: stopped (no earlier release to restore)"
+        rid = (self.release_id or "?")[:8]
+        if self.outcome == "failed":
+            return f"{self.service}: release {rid} FAILED to restart: {self.problem}"
+        return f"{self.service}: release {rid} serving again"
