@@ -12,6 +12,8 @@ from golive.results import GateResult
 
 @task(name="metrics")
 def metrics_gate(ctx: LaunchContext) -> GateResult:
+    """The manifest's PromQL checks against the environment's Prometheus, each with its
+    no-data policy."""
     cfg = ctx.manifest.monitoring
     located = locate_running(ctx.environment_dir, cfg)
     return metrics(cfg.checks, located, ctx.services(), wait_s=cfg.wait_s)

@@ -14,6 +14,8 @@ from golive.results import GateResult
 
 @task(name="monitor")
 def monitor_gate(ctx: LaunchContext) -> GateResult:
+    """Every deployed service's target up and the alert rules loaded (a soft launch: a broken
+    rule only warns)."""
     return monitor(
         ctx.services(),
         ctx.environment_dir,

@@ -15,8 +15,9 @@ from typing import Any, Literal
 from golive.gates import outputs
 from golive.results import Category, GateResult, Status
 
-Variant = Literal["full", "soft", "staged"]
-ALL: frozenset[Variant] = frozenset({"full", "soft", "staged"})
+# A staged launch is decided as the variant it deploys (full, or soft with core services only).
+Variant = Literal["full", "soft"]
+ALL: frozenset[Variant] = frozenset({"full", "soft"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Gate:
     required_in: frozenset[Variant]  # GO needs it to have run (and not block) in these variants
     output: type[outputs.GateOutput] | None  # what it hands on; None: nothing
     checks: str  # one line for the README's gate table
+    has_task: bool = True  # False: the flow itself runs it (a person's decision, not work)
 
 
 GATES: tuple[Gate, ...] = (
@@ -92,7 +94,7 @@ GATES: tuple[Gate, ...] = (
         Category.LOAD,
         2,
         3,
-        frozenset({"full", "staged"}),
+        frozenset({"full"}),
         outputs.LoadOutput,
         "locust against the thresholds",
     ),
@@ -114,6 +116,7 @@ GATES: tuple[Gate, ...] = (
         frozenset(),
         None,
         "a staged launch's approval before stages 2 and 3",
+        has_task=False,
     ),
 )
 
@@ -135,6 +138,22 @@ def required_gates(variant: Variant) -> tuple[str, ...]:
 
 def hour_gates(hour: int) -> tuple[str, ...]:
     return tuple(g.name for g in GATES if g.hour == hour)
+
+
+def markdown_table() -> str:
+    """The README's gate table, written from this list (a test keeps the README in step)."""
+    lines = [
+        "| gate | scorecard row | hour | staged: stage | GO needs it in | hands on | checks |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for g in GATES:
+        needed = ", ".join(v for v in ("full", "soft") if v in g.required_in) or "-"
+        output = g.output.__name__ if g.output else "-"
+        lines.append(
+            f"| {g.name} | {g.category.value} | {g.hour} | {g.stage} | {needed} | {output} "
+            f"| {g.checks} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def result_to_json(result: GateResult) -> str:
@@ -172,3 +191,7 @@ def result_from_json(text: str) -> GateResult:
         evidence=list(data.get("evidence") or []),
         output=output_type.model_validate(raw_output) if output_type and raw_output else None,
     )
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

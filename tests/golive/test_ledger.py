@@ -64,9 +64,9 @@ def test_releases_before_a_launch_survive_its_own_deploy(tmp_path: Path) -> None
     second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
     ledger.record_releases(second, "prod", {"api": built("r2", "/r2")})
     before = ledger.releases_before(second, "prod")
-    assert {s: r.release_id for s, r in before.items()} == {"api": "r1", "web": "w1"}
+    assert {s: r.release.release_id for s, r in before.items()} == {"api": "r1", "web": "w1"}
     third = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    assert ledger.releases_before(third, "prod")["api"].release_id == "r2"
+    assert ledger.releases_before(third, "prod")["api"].release.release_id == "r2"
 
 
 def test_a_gate_result_comes_back_exactly_with_its_typed_output(tmp_path: Path) -> None:
