@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from golive import runner
-from golive.errors import GoliveError
+from golive.errors import OperationFailed
 
 PROJECT = Path(__file__).resolve().parent.parent
 POOL = "golive"  # the work pool prefect.yaml names
@@ -36,21 +36,23 @@ def ensure_pool(name: str) -> None:
         return
     done = prefect("work-pool", "create", name, "--type", "process")
     if not done.ok:
-        raise GoliveError(f"prefect work-pool create {name} failed: {done.tail(1)}")
+        raise OperationFailed(f"prefect work-pool create {name} failed: {done.tail(1)}")
     print(f"work pool {name} created")
 
 
 def deploy_all(cron: str | None, timezone: str) -> None:
     done = prefect("deploy", "--all")
     if not done.ok:
-        raise GoliveError(f"prefect deploy --all failed: {done.tail(2)}")
+        raise OperationFailed(f"prefect deploy --all failed: {done.tail(2)}")
     print("deployed: full-launch, soft-launch, staged-launch, nightly-rehearsal, approval-deadline")
     if cron:
         done = prefect(
             "deploy", "--name", "nightly-rehearsal", "--cron", cron, "--timezone", timezone
         )
         if not done.ok:
-            raise GoliveError(f"setting the nightly schedule to {cron!r} failed: {done.tail(1)}")
+            raise OperationFailed(
+                f"setting the nightly schedule to {cron!r} failed: {done.tail(1)}"
+            )
         print(f"nightly-rehearsal runs at cron {cron!r} ({timezone})")
 
 
@@ -69,7 +71,7 @@ def main() -> int:
     try:
         ensure_pool(POOL)
         deploy_all(args.nightly_cron, args.timezone)
-    except GoliveError as exc:
+    except OperationFailed as exc:
         print(f"deploy: {exc}", file=sys.stderr)
         return 1
     return 0

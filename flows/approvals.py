@@ -23,7 +23,7 @@ from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
 from golive.context import LaunchContext
-from golive.errors import GoliveError
+from golive.errors import InputError
 from golive.ledger import open_ledger
 from golive.request import StagedRequest
 
@@ -155,12 +155,12 @@ def approve(run_id: str, approver: str, approved: bool, note: str) -> None:
     try:
         run = UUID(run_id)
     except ValueError:
-        raise GoliveError(f"{run_id!r} is not a flow run id (a UUID)") from None
+        raise InputError(f"{run_id!r} is not a flow run id (a UUID)") from None
     try:
         resume_flow_run(run, run_input={"approver": approver, "approve": approved, "note": note})
     except ObjectNotFound:
-        raise GoliveError(
+        raise InputError(
             f"no flow run {run_id} on this Prefect API; check PREFECT_API_URL"
         ) from None
     except RuntimeError as exc:  # Prefect refuses to resume a run that is not waiting
-        raise GoliveError(f"flow run {run_id} is not waiting for an approval: {exc}") from None
+        raise InputError(f"flow run {run_id} is not waiting for an approval: {exc}") from None

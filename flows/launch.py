@@ -19,7 +19,7 @@ from flows.finishing import finish, previous_releases, undo
 from flows.lock import begin, let_go
 from flows.plan import build_and_deploy, hour_one, watched
 from flows.publishing import outcome
-from golive.errors import GoliveError
+from golive.errors import GoliveError, LaunchCrashed
 from golive.ledger import open_ledger
 from golive.report import NoGo
 from golive.request import LaunchRequest
@@ -70,9 +70,9 @@ def report_from(state: State) -> dict[str, Any]:
     if isinstance(value, GoliveError):
         raise value
     if isinstance(value, BaseException):
-        raise GoliveError(f"launch flow crashed: {type(value).__name__}: {value}") from value
+        raise LaunchCrashed(f"launch flow crashed: {type(value).__name__}: {value}") from value
     if not isinstance(value, dict):
-        raise GoliveError("launch flow ended without a report")
+        raise LaunchCrashed("launch flow ended without a report")
     return value
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 from golive import runner
-from golive.errors import GoliveError
+from golive.errors import BackupError
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,9 @@ def backup(url: str, dest_dir: Path, timeout: float = 600) -> Backup | None:
             timeout=timeout,
         )
         if not done.ok:
-            raise GoliveError(f"pg_dump of database {parsed.database!r} failed: {done.tail(1)}")
+            raise BackupError(f"pg_dump of database {parsed.database!r} failed: {done.tail(1)}")
         return _described(target, "pg_dump")
-    raise GoliveError(
+    raise BackupError(
         f"no backup method for {parsed.get_backend_name()} databases; "
         "golive backs up PostgreSQL and SQLite"
     )
@@ -95,9 +95,9 @@ def backup(url: str, dest_dir: Path, timeout: float = 600) -> Backup | None:
 def restore(url: str, saved: Backup, timeout: float = 600) -> None:
     """Put the database back as it was in the backup, after checking the file is intact."""
     if not saved.path.is_file():
-        raise GoliveError(f"backup {saved.path} is missing")
+        raise BackupError(f"backup {saved.path} is missing")
     if sha256_of(saved.path) != saved.sha256:
-        raise GoliveError(
+        raise BackupError(
             f"backup {saved.path} does not match its recorded checksum; not restoring"
         )
     parsed = make_url(url)
@@ -135,6 +135,6 @@ def restore(url: str, saved: Backup, timeout: float = 600) -> None:
         script.unlink(missing_ok=True)
         prelude.unlink(missing_ok=True)
     if not done.ok:
-        raise GoliveError(
+        raise BackupError(
             f"restore into {parsed.database!r} failed, nothing changed: {done.tail(1)}"
         )

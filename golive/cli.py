@@ -1,7 +1,8 @@
 """The `golive` command: run a launch, list past launches, take an environment down, show the
 migration SQL, restore a launch's database backup.
 
-Exit codes: 0 GO, 1 NO-GO, 2 bad input (one line on stderr naming what to fix).
+Exit codes: 0 GO, 1 NO-GO, 2 bad input, 3 refused (the environment is busy), 4 an operation
+failed (a tool, a backup, the Prefect API): one line on stderr naming what to fix (golive.errors).
 The flow is imported only when a launch runs, so bad input is reported before Prefect starts.
 """
 
@@ -21,7 +22,7 @@ from rich.table import Table
 from golive.backends.docker import DockerBackend
 from golive.backup import restore as restore_backup
 from golive.context import LaunchContext, environment_backend, stop_environment
-from golive.errors import GoliveError
+from golive.errors import GoliveError, InputError, OperationFailed
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
@@ -33,7 +34,7 @@ app = typer.Typer(
     help="Take a web system to live through the launch plan, GO or NO-GO.",
 )
 console = Console()
-EXIT_GO, EXIT_NO_GO, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_GO, EXIT_NO_GO = 0, 1
 
 # An in-process Prefect run starts a temporary API server: quiet, and patient on slow machines.
 PREFECT_DEFAULTS = {
@@ -76,7 +77,8 @@ def run(
         Literal["refuse", "queue"], typer.Option(help="another launch runs in the environment")
     ] = "refuse",
 ) -> None:
-    """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input."""
+    """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input,
+    3 when another launch holds the environment."""
     load_manifest(manifest)  # bad input fails here, in a second, not after Prefect starts
     open_ledger()  # and so does a ledger that cannot be opened
     for key, value in PREFECT_DEFAULTS.items():
@@ -93,7 +95,7 @@ def run(
         )
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise GoliveError(f"--{err['loc'][0]}: {err['msg']}") from None
+        raise InputError(f"--{err['loc'][0]}: {err['msg']}") from None
     report = run_launch(request)
     if report_json:
         report_json.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +174,10 @@ def approve(
         give_decision(run_id, approver, not abort, note)
     except GoliveError:
         raise
-    except Exception as exc:  # no API, a refused request: one line, exit 2
-        raise GoliveError(f"cannot resume flow run {run_id}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # no API, a refused request: one line, exit 4
+        raise OperationFailed(
+            f"cannot resume flow run {run_id}: {type(exc).__name__}: {exc}"
+        ) from None
     console.print(f"flow run {run_id}: {'ABORTED' if abort else 'approved'} by {approver}")
 
 
@@ -183,7 +187,7 @@ def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
     key = ctx.manifest.database.url_env
     url = ctx.env_values().get(key, "")
     if not url:
-        raise GoliveError(f"{ctx.manifest.env.production}: {key} is not set")
+        raise InputError(f"{ctx.manifest.env.production}: {key} is not set")
     return ctx, url
 
 
@@ -207,7 +211,7 @@ def restore(
     """Restore the database backup a launch took before migrating."""
     found = open_ledger().backup_of(launch)
     if found is None:
-        raise GoliveError(f"launch {launch} has no database backup in the ledger")
+        raise InputError(f"launch {launch} has no database backup in the ledger")
     row, saved, revision = found
     _, url = database_of(manifest, row.environment)
     restore_backup(url, saved)
@@ -220,9 +224,9 @@ def restore(
 def main() -> None:
     try:
         app()  # typer handles usage errors itself: a message and exit 2
-    except GoliveError as exc:
+    except GoliveError as exc:  # the tree and its exit codes: golive.errors
         print(f"golive: error: {exc}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import Binding, parse_stream
 
-from golive.errors import GoliveError
+from golive.errors import EnvFileError
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,11 @@ def parse_text(text: str, path: Path) -> EnvFile:
 def parse_env(path: Path) -> EnvFile:
     """Read and parse an env file; an unreadable one is a GoliveError naming the file."""
     if not path.is_file():
-        raise GoliveError(f"{path}: env file not found; create it from the template")
+        raise EnvFileError(f"{path}: env file not found; create it from the template")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoliveError(f"{path}: cannot read env file: {type(exc).__name__}") from None
+        raise EnvFileError(f"{path}: cannot read env file: {type(exc).__name__}") from None
     return parse_text(text, path)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.envfile import parse_env
-from golive.errors import GoliveError
+from golive.errors import EnvFileError, GoliveError
 from golive.gates.configure_rules import Finding, Inputs, check, database_url, is_placeholder
 from golive.manifest import EnvFiles
 from golive.results import GateResult, failed, passed, warned
@@ -64,7 +64,7 @@ def generate_secrets(spec: EnvFiles, path: Path, template: dict[str, str]) -> li
     if not spec.generate:
         return []
     if not path.is_file():
-        raise GoliveError(f"{path}: env file not found; create it from the template")
+        raise EnvFileError(f"{path}: env file not found; create it from the template")
 
     def needs_value(key: str, value: str | None) -> bool:
         return value is None or not value.strip() or is_placeholder(value, template.get(key, ""))
@@ -72,7 +72,7 @@ def generate_secrets(spec: EnvFiles, path: Path, template: dict[str, str]) -> li
     try:
         return fill_secrets(path, spec.generate, needs_value)
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoliveError(
+        raise EnvFileError(
             f"{path}: cannot write generated secrets: {type(exc).__name__}; check the folder's"
             " permissions"
         ) from None

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from golive import runner
 from golive.backup import Backup, backup, restore
 from golive.envfile import Redactor
-from golive.errors import GoliveError
+from golive.errors import GoliveError, ToolError
 from golive.gates.outputs import MigrateOutput
 from golive.results import GateResult, failed, passed
 
@@ -67,7 +67,7 @@ def plan_sql(alembic_ini: Path, url_env: str, url: str, timeout: float = 120) ->
     span = f"{current}:head" if current else "head"
     done = alembic(alembic_ini, url_env, url, "upgrade", span, "--sql", timeout=timeout)
     if not done.ok:
-        raise GoliveError(f"alembic could not render the upgrade SQL: {done.tail(1)}")
+        raise ToolError(f"alembic could not render the upgrade SQL: {done.tail(1)}")
     return done.stdout
 
 

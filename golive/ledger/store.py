@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from golive import settings
 from golive.backup import Backup
-from golive.errors import GoliveError
+from golive.errors import LedgerError
 from golive.gates.outputs import BuiltRelease
 from golive.gates.registry import result_from_json, result_to_json
 from golive.ledger.models import (
@@ -57,7 +57,7 @@ class Ledger:
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
-            raise GoliveError(
+            raise LedgerError(
                 f"ledger database {self.engine.url.render_as_string(hide_password=True)} "
                 f"cannot be opened: {type(exc).__name__}; check GOLIVE_LEDGER_URL"
             ) from None
