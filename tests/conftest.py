@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,6 +44,38 @@ def missing(reason: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: a missing component fails, it does not skip)")
     pytest.skip(reason)
+
+
+def run_golive(
+    *args: str,
+    home: Path | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """`golive ARGS` as a user runs it: a separate process, output captured, never raising.
+
+    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it (so its temporary
+    Prefect server is its own); otherwise the environment as it is, plus `env`.
+    """
+    child = {**os.environ, **(env or {})}
+    if home is not None:
+        (home / "prefect").mkdir(parents=True, exist_ok=True)
+        child |= {
+            "GOLIVE_HOME": str(home),
+            "PREFECT_HOME": str(home / "prefect"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    return subprocess.run(
+        [sys.executable, "-m", "golive.cli", *args],
+        cwd=cwd,
+        env=child,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_golive
+
 pytestmark = pytest.mark.slow
-
-
-def golive(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    (home / "prefect").mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "GOLIVE_HOME": str(home),
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "golive.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_full_rehearsal_is_go_with_exit_0_and_a_json_report(target: Path, tmp_path: Path) -> None:
     report_path = tmp_path / "out" / "report.json"
-    done = golive(
+    done = run_golive(
         "run",
         "full",
         "--manifest",
@@ -53,7 +33,7 @@ def test_full_rehearsal_is_go_with_exit_0_and_a_json_report(target: Path, tmp_pa
     assert "gate deploy: PASSED" in output  # progress, gate by gate
     assert "GO readiness" in output
 
-    history = golive("history", home=tmp_path / "home")
+    history = run_golive("history", home=tmp_path / "home")
     assert history.returncode == 0 and "azora" in history.stdout and "GO" in history.stdout
 
 
@@ -61,7 +41,7 @@ def test_no_go_exits_1_and_names_the_gate(target: Path, tmp_path: Path) -> None:
     env_file = target.parent / ".env.production"
     env_file.write_text(env_file.read_text().replace("JWT_SECRET=", "JWT_SECRET=changeme\n#", 1))
     report_path = tmp_path / "report.json"
-    done = golive(
+    done = run_golive(
         "run",
         "soft",
         "--manifest",

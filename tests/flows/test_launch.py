@@ -7,8 +7,6 @@ the right gate and reason. Artifacts, logs and task states are read back from th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from golive.gates.migrate import current_revision
 from golive.ledger import open_ledger
 from golive.manifest import load
 from golive.request import LaunchRequest
+from tests.conftest import run_golive
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 GATES = [
@@ -311,41 +310,11 @@ def test_golive_restore_puts_back_the_backup_a_launch_took(target: Path, golive_
     assert second["verdict"] == "GO", second["reasons"]
     assert current_revision(f"sqlite:///{db}") == "0004"
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "golive.cli",
-            "restore",
-            "--launch",
-            str(second["launch_id"]),
-            "--manifest",
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "GOLIVE_HOME": str(golive_home)},
+    done = run_golive(
+        "restore", "--launch", str(second["launch_id"]), "--manifest", str(target), home=golive_home
     )
     assert done.returncode == 0, done.stderr
     assert "database back at 0003" in done.stdout
     assert current_revision(f"sqlite:///{db}") == "0003"
-    refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "golive.cli",
-            "restore",
-            "--launch",
-            "999",
-            "--manifest",
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "GOLIVE_HOME": str(golive_home)},
-    )
+    refused = run_golive("restore", "--launch", "999", "--manifest", str(target), home=golive_home)
     assert refused.returncode == 2 and "launch 999 has no database backup" in refused.stderr

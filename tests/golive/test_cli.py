@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def golive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "golive.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.conftest import run_golive
 
 
 @pytest.mark.parametrize(
@@ -36,7 +24,7 @@ def test_malformed_manifest_exits_2_with_one_line(
     target: Path, tmp_path: Path, edit, expected: str
 ) -> None:  # type: ignore[no-untyped-def]
     target.write_text(edit(target.read_text()))
-    done = golive("run", "full", "--manifest", str(target), cwd=tmp_path)
+    done = run_golive("run", "full", "--manifest", str(target), cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"golive: error: {target}: "), done.stderr
@@ -45,27 +33,20 @@ def test_malformed_manifest_exits_2_with_one_line(
 
 
 def test_unknown_variant_is_a_usage_error(tmp_path: Path) -> None:
-    done = golive("run", "sideways", cwd=tmp_path)
+    done = run_golive("run", "sideways", cwd=tmp_path)
     assert done.returncode == 2
     assert "sideways" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_history_of_a_new_home_is_empty_not_an_error(tmp_path: Path, golive_home: Path) -> None:
-    done = golive("history", cwd=tmp_path)
+    done = run_golive("history", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Recent launches" in done.stdout
 
 
 def test_an_unusable_ledger_is_one_line_before_anything_runs(target: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "golive.cli", "run", "soft", "--manifest", str(target)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "GOLIVE_LEDGER_URL": "postgresql+psycopg://u:pw-hidden@127.0.0.1:1/x"},
-    )
+    bad_ledger = {"GOLIVE_LEDGER_URL": "postgresql+psycopg://u:pw-hidden@127.0.0.1:1/x"}
+    done = run_golive("run", "soft", "--manifest", str(target), cwd=tmp_path, env=bad_ledger)
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("golive: error: ledger database") and "GOLIVE_LEDGER_URL" in line
