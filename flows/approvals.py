@@ -22,9 +22,11 @@ from prefect.logging import get_run_logger
 from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
+from flows.lock import park
 from golive.context import LaunchContext
 from golive.errors import InputError
 from golive.ledger import open_ledger
+from golive.ledger.models import utcnow
 from golive.request import StagedRequest
 
 PAUSE_POLL_S = 2
@@ -130,6 +132,8 @@ def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApp
         key = f"stage-{stage}-approval"  # fixed, so a resumed re-run gets the same input back
         if deployment.get_id():  # frees the worker; Prefect re-runs the flow on resume
             schedule_deadline(stage, request.approval_timeout_s)
+            # No process renews the lease while suspended: hold it until past the deadline.
+            park(ctx, utcnow() + timedelta(seconds=request.approval_timeout_s + PAUSE_GRACE_S))
             decision = suspend_flow_run(
                 StageApproval, timeout=request.approval_timeout_s + PAUSE_GRACE_S, key=key
             )

@@ -14,6 +14,7 @@ from prefect.logging import get_run_logger
 from prefect.runtime import flow_run as current_run
 from prefect.states import Failed
 
+from flows.lock import release
 from golive import notify
 from golive.context import LaunchContext
 from golive.gates.outputs import MigrateOutput
@@ -29,7 +30,7 @@ from tasks.migrate import revert_database
 
 def previous_releases(ctx: LaunchContext) -> dict[str, LiveRelease]:
     """What was live in the environment before this launch: what a NO-GO puts back."""
-    return open_ledger().releases_before(ctx.launch_id, ctx.environment)
+    return open_ledger().live_releases(ctx.environment)
 
 
 def undo(
@@ -79,7 +80,12 @@ def decide_verdict(
     ctx.launch_dir.mkdir(parents=True, exist_ok=True)
     (ctx.launch_dir / "report.md").write_text(markdown)
     report.write_json(ctx.launch_dir / "report.json")
-    open_ledger().finish_launch(ctx.launch_id, scorecard.verdict, scorecard.reasons)
+    ledger = open_ledger()
+    if scorecard.go:  # only GO makes this launch's releases live
+        ledger.promote(ctx.launch_id, ctx.environment)
+    else:
+        ledger.roll_back(ctx.launch_id, ctx.environment)
+    ledger.finish_launch(ctx.launch_id, scorecard.verdict, scorecard.reasons)
     return report
 
 
@@ -93,7 +99,7 @@ def finish(
         ctx.teardown()
         ledger.retire_environment(ctx.environment)
     send_notification(request, report)
-    ledger.unlock_environment(ctx.environment, ctx.launch_id)
+    release(ctx)
     get_run_logger().info("verdict: %s", report.verdict)
     if report.verdict != "GO":
         # A Failed state, not a raised exception: NO-GO is an answer, not a crash.

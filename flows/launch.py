@@ -16,11 +16,11 @@ from prefect.client.schemas.objects import State
 from prefect.logging import get_run_logger
 
 from flows.finishing import finish, previous_releases, undo
-from flows.lock import begin, let_go
+from flows.lock import begin, let_go, stop_heartbeat
 from flows.plan import build_and_deploy, hour_one, watched
 from flows.publishing import outcome
 from golive.errors import GoliveError, LaunchCrashed
-from golive.ledger import open_ledger
+from golive.recovery import recover
 from golive.report import NoGo
 from golive.request import LaunchRequest
 from tasks.load import load_gate
@@ -54,8 +54,10 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
             undo(ctx, results, previous, deployed) if any(r.blocks_launch for r in results) else []
         )
         return finish(ctx, request, results, rollback)
-    except Exception:
-        open_ledger().unlock_environment(ctx.environment, ctx.launch_id)
+    except Exception as exc:  # a bug, not a verdict: undo what was done, then say so
+        stop_heartbeat(ctx.launch_id)
+        for line in recover(ctx.launch_id, f"launch failed: {type(exc).__name__}: {exc}"):
+            get_run_logger().warning("recovery: %s", line)
         raise
 
 

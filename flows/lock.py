@@ -1,14 +1,20 @@
-"""One launch per environment at a time, across every deployment: the ledger's environment lock.
+"""One launch per environment at a time, across every deployment: the ledger's environment lock,
+held as a lease.
 
 `begin` opens the launch (or finds it again, for a run Prefect re-runs after a resume) and takes
-its environment; a holder whose flow run has ended (or vanished) without letting go is taken
-over. `let_go` is the flow hook that frees the environment of a run that crashed or was
-cancelled.
+its environment; a heartbeat thread renews the lease while the launch runs. A holder that is
+dead (its lease ran out, its process is gone, its flow run ended) is taken over: what it left
+half done is recovered first (`golive.recovery`). A run suspended for an approval parks its
+lease until its deadline. `let_go` is the flow hook that recovers and frees the environment of
+a run that crashed, was cancelled or interrupted.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,7 +30,9 @@ from prefect.runtime import flow_run as current_run
 from golive.context import LaunchContext
 from golive.errors import EnvironmentBusy
 from golive.ledger import open_ledger
+from golive.ledger.models import EnvironmentLock, utcnow
 from golive.manifest import load as load_manifest
+from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
 
 QUEUE_POLL_S = 5
@@ -46,6 +54,7 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
             variant=variant,
             rehearsal=request.rehearsal,
             flow_run_id=run_id,
+            manifest=str(Path(request.manifest).resolve()),
         )
     )
     ctx = LaunchContext(
@@ -66,28 +75,45 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
     return ctx
 
 
-def holder_gone(launch_id: int, flow_run_id: str | None) -> bool:
-    """True when the lock's holder can no longer be running: finished, or its run has ended."""
-    launch = open_ledger().launch(launch_id)
-    if launch is None or launch.finished_at is not None:
-        return True
-    if not flow_run_id:
-        return False
+def why_dead(holder: EnvironmentLock) -> str | None:
+    """Why the lock's holder can no longer be running, or None while it may be: its launch
+    finished, its lease ran out, its process is gone (same host), its flow run has ended."""
+    dead = why_holder_is_dead(holder)
+    if dead is not None or not holder.flow_run_id:
+        return dead
     with get_client(sync_client=True) as client:
         try:
-            run = client.read_flow_run(UUID(flow_run_id))
+            run = client.read_flow_run(UUID(holder.flow_run_id))
         except ObjectNotFound:
-            return True
-    return run.state is not None and run.state.is_final()
+            return "its flow run no longer exists"
+    if run.state is not None and run.state.is_final():
+        return f"its flow run ended {run.state.name}"
+    return None
+
+
+def take_over(ctx: LaunchContext, holder: EnvironmentLock, dead: str) -> None:
+    """Free the environment of a dead holder, first undoing what it left half done."""
+    logger = get_run_logger()
+    if dead == "finished":
+        open_ledger().unlock_environment(ctx.environment, holder.launch_id)
+        return
+    logger.warning("launch %s holds %s but %s: recovering", holder.launch_id, ctx.environment, dead)
+    why = f"taken over by launch {ctx.launch_id}: {dead}"
+    for line in recover(holder.launch_id, why):
+        logger.warning("recovery of launch %s: %s", holder.launch_id, line)
 
 
 def hold_environment(ctx: LaunchContext, request: LaunchRequest, run_id: str | None) -> None:
-    """Take the environment for this launch: wait for it (`if_busy = "queue"`) or refuse."""
+    """Take the environment for this launch (taking it over from a dead holder): wait for a
+    live holder (`if_busy = "queue"`) or refuse."""
     ledger = open_ledger()
     deadline = time.monotonic() + request.queue_timeout_s
-    while (holder := ledger.lock_environment(ctx.environment, ctx.launch_id, run_id)) is not None:
-        if holder_gone(holder.launch_id, holder.flow_run_id):
-            ledger.unlock_environment(ctx.environment, holder.launch_id)
+    while (
+        holder := ledger.lock_environment(ctx.environment, ctx.launch_id, run_id, request.lease_s)
+    ) is not None:
+        dead = why_dead(holder)
+        if dead is not None:
+            take_over(ctx, holder, dead)
             continue
         busy = (
             f"environment {ctx.environment} is busy: launch {holder.launch_id} "
@@ -97,15 +123,63 @@ def hold_environment(ctx: LaunchContext, request: LaunchRequest, run_id: str | N
             raise EnvironmentBusy(f"{busy}; try again when it ends, or queue with if_busy='queue'")
         get_run_logger().info("%s; queued, waiting", busy)
         time.sleep(QUEUE_POLL_S)
+    HEARTBEATS[ctx.launch_id] = Heartbeat(ctx.environment, ctx.launch_id, request.lease_s)
+
+
+class Heartbeat:
+    """Renews a launch's lease on its environment every third of the lease, in a daemon
+    thread, until stopped; a holder that dies stops renewing, and its lease runs out."""
+
+    def __init__(self, environment: str, launch_id: int, lease_s: float) -> None:
+        self.environment, self.launch_id, self.lease_s = environment, launch_id, lease_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="golive-lease", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        ledger = open_ledger()
+        while not self._stop.wait(self.lease_s / 3):
+            until = utcnow() + timedelta(seconds=self.lease_s)
+            with contextlib.suppress(Exception):  # a ledger hiccup: the next beat tries again
+                if not ledger.renew_lock(self.environment, self.launch_id, until):
+                    return  # taken over or let go: nothing left to renew
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+HEARTBEATS: dict[int, Heartbeat] = {}
+
+
+def stop_heartbeat(launch_id: int) -> None:
+    beat = HEARTBEATS.pop(launch_id, None)
+    if beat is not None:
+        beat.stop()
+
+
+def park(ctx: LaunchContext, until: datetime) -> None:
+    """Keep the environment while this run waits without a process (suspended for an
+    approval): stop renewing and hold the lease until `until`."""
+    stop_heartbeat(ctx.launch_id)
+    open_ledger().renew_lock(ctx.environment, ctx.launch_id, until)
+
+
+def release(ctx: LaunchContext) -> None:
+    """This launch is done with its environment: stop renewing, let go."""
+    stop_heartbeat(ctx.launch_id)
+    open_ledger().unlock_environment(ctx.environment, ctx.launch_id)
 
 
 def let_go(flow: Flow[..., Any], flow_run: FlowRun, state: State) -> None:
-    """Flow hook (crashed, cancelled): free the environment and close the launch."""
-    ledger = open_ledger()
-    launch = ledger.launch_for_flow_run(str(flow_run.id))
-    if launch is not None and launch.finished_at is None:
-        ledger.finish_launch(launch.id, "CRASHED", [f"flow run ended {state.name}"])
-        ledger.unlock_environment(launch.environment, launch.id)
-        flow_run_logger(flow_run, flow).warning(
-            "launch %s ended %s: environment %s released", launch.id, state.name, launch.environment
-        )
+    """Flow hook (crashed, cancelled, interrupted): undo what the launch left half done, record
+    it CRASHED, and free its environment."""
+    launch = open_ledger().launch_for_flow_run(str(flow_run.id))
+    if launch is None or launch.finished_at is not None:
+        return
+    stop_heartbeat(launch.id)
+    logger = flow_run_logger(flow_run, flow)
+    for line in recover(launch.id, f"flow run ended {state.name}"):
+        logger.warning("recovery: %s", line)
+    logger.warning(
+        "launch %s ended %s: environment %s released", launch.id, state.name, launch.environment
+    )

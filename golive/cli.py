@@ -2,7 +2,8 @@
 migration SQL, restore a launch's database backup.
 
 Exit codes: 0 GO, 1 NO-GO, 2 bad input, 3 refused (the environment is busy), 4 an operation
-failed (a tool, a backup, the Prefect API): one line on stderr naming what to fix (golive.errors).
+failed (a tool, a backup, the Prefect API), 130/143 interrupted (after undoing the launch): one
+line on stderr naming what to fix (golive.errors).
 The flow is imported only when a launch runs, so bad input is reported before Prefect starts.
 """
 
@@ -22,10 +23,11 @@ from rich.table import Table
 from golive.backends.docker import DockerBackend
 from golive.backup import restore as restore_backup
 from golive.context import LaunchContext, environment_backend, stop_environment
-from golive.errors import GoliveError, InputError, OperationFailed
+from golive.errors import GoliveError, InputError, OperationFailed, Refused
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
+from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
 
 app = typer.Typer(
@@ -34,7 +36,7 @@ app = typer.Typer(
     help="Take a web system to live through the launch plan, GO or NO-GO.",
 )
 console = Console()
-EXIT_GO, EXIT_NO_GO = 0, 1
+EXIT_GO, EXIT_NO_GO, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 # An in-process Prefect run starts a temporary API server: quiet, and patient on slow machines.
 PREFECT_DEFAULTS = {
@@ -83,8 +85,6 @@ def run(
     open_ledger()  # and so does a ledger that cannot be opened
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    from flows.launch import run_launch  # the one place the core reaches up to its flows
-
     try:
         request = LaunchRequest(
             manifest=str(manifest),
@@ -96,12 +96,32 @@ def run(
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"--{err['loc'][0]}: {err['msg']}") from None
-    report = run_launch(request)
+    report = run_interruptible(request)
     if report_json:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report, indent=2) + "\n")
     print_report(report)
     raise typer.Exit(EXIT_GO if report["verdict"] == "GO" else EXIT_NO_GO)
+
+
+def run_interruptible(request: LaunchRequest) -> dict[str, Any]:
+    """The launch, in this process. Ctrl-C or SIGTERM crash the flow run, whose hook undoes what
+    the launch did (golive.recovery); then golive exits 130 or 143, saying so."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.launch import run_launch  # the one place the core reaches up to its flows
+
+    try:
+        return run_launch(request)
+    except KeyboardInterrupt:
+        code, how = EXIT_INTERRUPTED, "interrupted"
+    except TerminationSignal:
+        code, how = EXIT_TERMINATED, "terminated"
+    print(
+        f"golive: {how}: the launch was undone and recorded CRASHED (see golive history)",
+        file=sys.stderr,
+    )
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -133,6 +153,50 @@ def down(
     console.print(f"stopped {', '.join(stopped) or 'nothing'} in {environment}")
 
 
+@app.command("recover")
+def recover_environment(
+    environment: Annotated[str, typer.Option(help="environment to put back")] = "production",
+) -> None:
+    """Put an environment back after a launch that died: its database at the revision it
+    started from, the last GO release serving, the launch recorded CRASHED, the lock freed."""
+    ledger = open_ledger()
+    holder = ledger.lock_holder(environment)
+    if holder is None:
+        console.print(f"{environment}: no launch holds it; nothing to recover")
+        return
+    dead = why_holder_is_dead(holder, ledger)
+    if dead is None:
+        raise Refused(
+            f"environment {environment}: launch {holder.launch_id} is running (its lease is "
+            "renewed); wait for it, or `golive unlock` it if you know it is dead"
+        )
+    who = os.environ.get("USER", "cli")
+    for line in recover(holder.launch_id, f"golive recover by {who}: {dead}", actor=who):
+        console.print(f"recovery: {line}", highlight=False, markup=False)
+    console.print(f"{environment}: launch {holder.launch_id} recovered, environment free")
+
+
+@app.command()
+def unlock(
+    reason: Annotated[str, typer.Option(help="why (recorded in the ledger)")],
+    environment: Annotated[str, typer.Option(help="environment to free")] = "production",
+) -> None:
+    """Free an environment's lock by hand, recorded with who and why (nothing is undone: see
+    `golive recover`)."""
+    ledger = open_ledger()
+    holder = ledger.lock_holder(environment)
+    if holder is None:
+        console.print(f"{environment}: not locked")
+        return
+    who = os.environ.get("USER", "cli")
+    launch = ledger.launch(holder.launch_id)
+    if launch is not None and launch.finished_at is None:
+        ledger.finish_launch(launch.id, "CRASHED", [f"unlocked by {who}: {reason}"])
+    ledger.unlock_environment(environment, holder.launch_id)
+    ledger.record_event(environment, holder.launch_id, "unlock", who, reason)
+    console.print(f"{environment}: lock of launch {holder.launch_id} released by {who}")
+
+
 @app.command()
 def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
@@ -150,8 +214,8 @@ def status(
         table.add_row(
             name,
             running.get(name, "stopped"),
-            rel.release_id if rel else "-",
-            rel.created_at.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
+            rel.release.release_id if rel else "-",
+            rel.since.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
         )
     console.print(table)
 

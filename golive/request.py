@@ -40,6 +40,13 @@ class LaunchRequest(BaseModel):
         "queue it until that one ends (up to queue_timeout_s).",
     )
     queue_timeout_s: int = Field(1800, ge=0, description="How long a queued launch waits.")
+    lease_s: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="The environment lock is a lease the running launch renews; if it dies, "
+        "the next launch takes over (and recovers) this many seconds after its last renewal.",
+    )
     notify: Literal["never", "no-go", "always"] = Field(
         "no-go", description="When to post the verdict to the webhook."
     )

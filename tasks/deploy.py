@@ -19,26 +19,22 @@ from golive.results import GateResult, Status
 
 @task(name="deploy")
 def deploy_gate(ctx: LaunchContext, built: BuildOutput) -> GateResult:
-    """Start the built releases of this variant's services; on success they are live in the
-    ledger (the previous ones retired, so a rollback knows what to put back)."""
+    """Start the built releases of this variant's services; on success the ledger records them
+    as this launch's candidates (live only once the launch ends GO)."""
     result = deploy(
         ctx.services(), built.releases, ctx.backend(), ctx.service_env(), ctx.redactor()
     )
     if result.status is Status.PASSED:
-        open_ledger().record_releases(ctx.launch_id, ctx.environment, built.releases)
+        open_ledger().record_candidates(ctx.launch_id, ctx.environment, built.releases)
     return result
 
 
 @task(name="rollback")
 def rollback_release(ctx: LaunchContext, previous: dict[str, LiveRelease]) -> list[ServiceRollback]:
-    """Stop this launch's release and start `previous` (what was live before it) again; the
-    ledger marks this launch's releases rolled back and the restored ones live."""
-    outcomes = rollback(
+    """Stop this launch's release and start `previous` (what was live before it) again."""
+    return rollback(
         ctx.services(),
         {name: live.release for name, live in previous.items()},
         ctx.backend(),
         ctx.service_env(),
     )
-    restored = [previous[o.service].row_id for o in outcomes if o.outcome == "restored"]
-    open_ledger().roll_back(ctx.launch_id, ctx.environment, restored)
-    return outcomes

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from prefect import task
+from sqlalchemy.exc import SQLAlchemyError
 
 from golive.context import LaunchContext
-from golive.gates.migrate import migrate, revert
+from golive.gates.migrate import current_revision, migrate, revert
 from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
 from golive.results import GateResult, failed
@@ -26,6 +29,7 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
             "migrate",
             f"{m.env.production}: {m.database.url_env} is not set; the database URL is needed",
         )
+    record_revision_before(ctx, url)
     result = migrate(
         m.path(m.database.alembic_ini),
         m.database.url_env,
@@ -39,6 +43,13 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
     if isinstance(output, MigrateOutput) and output.backup is not None:
         open_ledger().record_backup(ctx.launch_id, ctx.environment, output.backup, output.before)
     return result
+
+
+def record_revision_before(ctx: LaunchContext, url: str) -> None:
+    """The revision before anything changes, in the ledger: what a recovery puts back if this
+    launch dies mid-way (an unreadable database fails the gate itself, just after)."""
+    with contextlib.suppress(SQLAlchemyError):
+        open_ledger().record_revision_before(ctx.launch_id, current_revision(url))
 
 
 @task(name="revert-database")

@@ -46,6 +46,25 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def golive_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "golive.cli", *args]
+
+
+def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment `golive` gets in a test: ours plus `env`; with `home`, that GOLIVE_HOME
+    and a PREFECT_HOME of its own inside it."""
+    child = {**os.environ, **(env or {})}
+    if home is not None:
+        (home / "prefect").mkdir(parents=True, exist_ok=True)
+        child |= {
+            "GOLIVE_HOME": str(home),
+            "PREFECT_HOME": str(home / "prefect"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    return child
+
+
 def run_golive(
     *args: str,
     home: Path | None = None,
@@ -58,19 +77,10 @@ def run_golive(
     With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it (so its temporary
     Prefect server is its own); otherwise the environment as it is, plus `env`.
     """
-    child = {**os.environ, **(env or {})}
-    if home is not None:
-        (home / "prefect").mkdir(parents=True, exist_ok=True)
-        child |= {
-            "GOLIVE_HOME": str(home),
-            "PREFECT_HOME": str(home / "prefect"),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "DO_NOT_TRACK": "1",
-        }
     return subprocess.run(
-        [sys.executable, "-m", "golive.cli", *args],
+        golive_argv(*args),
         cwd=cwd,
-        env=child,
+        env=golive_env(home, env),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -27,8 +27,14 @@ class Launch(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    verdict: Mapped[str | None] = mapped_column(String(10))  # GO, NO-GO; None while running
+    # GO, NO-GO, REFUSED, CRASHED; None while running
+    verdict: Mapped[str | None] = mapped_column(String(10))
     reasons: Mapped[str] = mapped_column(Text, default="")
+    manifest: Mapped[str | None] = mapped_column(Text)  # so a later process can recover it
+    # The database revision before this launch migrated (None: an empty database), recorded
+    # by the migrate gate before it changes anything; revision_recorded says it was.
+    revision_before: Mapped[str | None] = mapped_column(String(64))
+    revision_recorded: Mapped[bool] = mapped_column(default=False)
 
 
 class GateRun(Base):
@@ -50,7 +56,8 @@ class GateRun(Base):
 
 
 class Release(Base):
-    """One service's release in one environment. status: live, retired, rolled_back."""
+    """One service's release in one environment. status: candidate (deployed, not yet GO),
+    live (the last known good), retired (replaced by a later GO), rolled_back."""
 
     __tablename__ = "releases"
 
@@ -90,6 +97,11 @@ class EnvironmentLock(Base):
     launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A lease: the holder keeps pushing this forward; past it, the holder is taken for dead.
+    expires_at: Mapped[datetime | None]
+    # The process holding it: on the same host, a holder whose process is gone is dead at once.
+    holder_host: Mapped[str | None] = mapped_column(String(255))
+    holder_pid: Mapped[int | None]
 
 
 class Approval(Base):
@@ -104,3 +116,17 @@ class Approval(Base):
     approved: Mapped[bool]
     note: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EnvironmentEvent(Base):
+    """Something done to an environment outside a launch's gates: an unlock, a recovery."""
+
+    __tablename__ = "environment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    environment: Mapped[str] = mapped_column(String(80), index=True)
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id"))
+    action: Mapped[str] = mapped_column(String(20))  # unlock, recover, takeover
+    actor: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from alembic import command
@@ -21,6 +24,7 @@ from golive.gates.registry import result_from_json, result_to_json
 from golive.ledger.models import (
     Approval,
     BackupRow,
+    EnvironmentEvent,
     EnvironmentLock,
     GateRun,
     Launch,
@@ -34,10 +38,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @dataclass(frozen=True)
 class LiveRelease:
-    """A service's release that was live in an environment: its ledger row and where it is."""
+    """A service's live release in an environment (the last known good), and since when."""
 
-    row_id: int
     release: BuiltRelease
+    since: datetime
 
 
 class Ledger:
@@ -75,6 +79,7 @@ class Ledger:
         variant: str,
         rehearsal: bool,
         flow_run_id: str | None = None,
+        manifest: str | None = None,
     ) -> int:
         with self.session() as s:
             launch = Launch(
@@ -83,11 +88,21 @@ class Ledger:
                 variant=variant,
                 rehearsal=rehearsal,
                 flow_run_id=flow_run_id,
+                manifest=manifest,
                 reasons="",
             )
             s.add(launch)
             s.flush()
             return launch.id
+
+    def record_revision_before(self, launch_id: int, revision: str | None) -> None:
+        """The database revision before this launch migrates anything (None: empty database)."""
+        with self.session() as s:
+            s.execute(
+                update(Launch)
+                .where(Launch.id == launch_id)
+                .values(revision_before=revision, revision_recorded=True)
+            )
 
     def record_gate(self, launch_id: int, result: GateResult, stage: int | None = None) -> None:
         with self.session() as s:
@@ -146,45 +161,25 @@ class Ledger:
         with self.session() as s:
             return list(s.scalars(select(Launch).order_by(Launch.id.desc()).limit(limit)))
 
-    def live_releases(self, environment: str) -> dict[str, Release]:
-        """The last known good release of each service in an environment."""
+    def live_releases(self, environment: str) -> dict[str, LiveRelease]:
+        """The last known good release of each service in an environment: what a NO-GO or a
+        recovery puts back. A candidate (deployed, not yet GO) never counts."""
         with self.session() as s:
             rows = s.scalars(
                 select(Release).where(Release.environment == environment, Release.status == "live")
             )
-            return {r.service: r for r in rows}
-
-    def releases_before(self, launch_id: int, environment: str) -> dict[str, LiveRelease]:
-        """What was live in the environment when this launch started: what is live now from
-        other launches, and what this launch replaced (a resumed launch has already deployed)."""
-        with self.session() as s:
-            rows = s.scalars(
-                select(Release).where(
-                    Release.environment == environment,
-                    Release.launch_id != launch_id,
-                    (Release.status == "live") | (Release.replaced_by == launch_id),
-                )
-            )
             return {
-                r.service: LiveRelease(r.id, BuiltRelease(release_id=r.release_id, path=r.path))
+                r.service: LiveRelease(
+                    BuiltRelease(release_id=r.release_id, path=r.path), r.created_at
+                )
                 for r in rows
             }
 
-    def record_releases(
+    def record_candidates(
         self, launch_id: int, environment: str, releases: dict[str, BuiltRelease]
     ) -> None:
-        """Make these releases live, retiring what was live before."""
+        """These releases were deployed by this launch: candidates until it ends GO."""
         with self.session() as s:
-            s.execute(
-                update(Release)
-                .where(
-                    Release.environment == environment,
-                    Release.service.in_(releases),
-                    Release.status == "live",
-                    Release.launch_id != launch_id,
-                )
-                .values(status="retired", replaced_by=launch_id)
-            )
             for service, built in releases.items():
                 s.add(
                     Release(
@@ -193,20 +188,45 @@ class Ledger:
                         service=service,
                         release_id=built.release_id,
                         path=built.path,
-                        status="live",
+                        status="candidate",
                     )
                 )
 
-    def roll_back(self, launch_id: int, environment: str, restored: list[int]) -> None:
-        """Mark this launch's releases rolled back and the restored ones (by row id) live again."""
+    def promote(self, launch_id: int, environment: str) -> None:
+        """GO: this launch's candidates become live, retiring what was live for those services."""
+        with self.session() as s:
+            services = select(Release.service).where(
+                Release.launch_id == launch_id,
+                Release.environment == environment,
+                Release.status == "candidate",
+            )
+            s.execute(
+                update(Release)
+                .where(
+                    Release.environment == environment,
+                    Release.status == "live",
+                    Release.service.in_(services.scalar_subquery()),
+                )
+                .values(status="retired", replaced_by=launch_id)
+            )
+            s.execute(
+                update(Release)
+                .where(Release.launch_id == launch_id, Release.status == "candidate")
+                .values(status="live")
+            )
+
+    def roll_back(self, launch_id: int, environment: str) -> None:
+        """NO-GO or a crash: this launch's candidates are rolled back; what was live stays live."""
         with self.session() as s:
             s.execute(
                 update(Release)
-                .where(Release.launch_id == launch_id, Release.environment == environment)
+                .where(
+                    Release.launch_id == launch_id,
+                    Release.environment == environment,
+                    Release.status == "candidate",
+                )
                 .values(status="rolled_back")
             )
-            if restored:
-                s.execute(update(Release).where(Release.id.in_(restored)).values(status="live"))
 
     def record_backup(
         self, launch_id: int, environment: str, saved: Backup, revision: str | None
@@ -238,23 +258,81 @@ class Ledger:
             return launch, Backup(Path(row.path), row.size, row.sha256, row.kind), row.revision
 
     def lock_environment(
-        self, environment: str, launch_id: int, flow_run_id: str | None
+        self, environment: str, launch_id: int, flow_run_id: str | None, lease_s: float
     ) -> EnvironmentLock | None:
-        """Take the environment for this launch: None when taken, else the current holder."""
+        """Take the environment for this launch, for `lease_s` seconds unless renewed: None when
+        taken (or ours already: a resumed run), else the current holder."""
+        expires = utcnow() + timedelta(seconds=lease_s)
         try:
             with self.session() as s:
                 s.add(
                     EnvironmentLock(
-                        environment=environment, launch_id=launch_id, flow_run_id=flow_run_id
+                        environment=environment,
+                        launch_id=launch_id,
+                        flow_run_id=flow_run_id,
+                        expires_at=expires,
+                        holder_host=socket.gethostname(),
+                        holder_pid=os.getpid(),
                     )
                 )
             return None
         except IntegrityError:
-            with self.session() as s:
-                holder = s.get(EnvironmentLock, environment)
-            if holder is not None and holder.launch_id == launch_id:
-                return None  # ours already (a resumed run)
+            holder = self.lock_holder(environment)
+            if holder is not None and holder.launch_id == launch_id:  # a resumed run: now ours
+                with self.session() as s:
+                    s.execute(
+                        update(EnvironmentLock)
+                        .where(EnvironmentLock.environment == environment)
+                        .values(
+                            expires_at=expires,
+                            holder_host=socket.gethostname(),
+                            holder_pid=os.getpid(),
+                        )
+                    )
+                return None
             return holder
+
+    def lock_holder(self, environment: str) -> EnvironmentLock | None:
+        with self.session() as s:
+            return s.get(EnvironmentLock, environment)
+
+    def renew_lock(self, environment: str, launch_id: int, until: datetime) -> bool:
+        """Push this launch's lease to `until`; False when the lock is no longer its own."""
+        with self.session() as s:
+            done = s.execute(
+                update(EnvironmentLock)
+                .where(
+                    EnvironmentLock.environment == environment,
+                    EnvironmentLock.launch_id == launch_id,
+                )
+                .values(expires_at=until)
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def record_event(
+        self, environment: str, launch_id: int | None, action: str, actor: str, reason: str
+    ) -> None:
+        """An unlock, a recovery or a takeover, with who did it and why."""
+        with self.session() as s:
+            s.add(
+                EnvironmentEvent(
+                    environment=environment,
+                    launch_id=launch_id,
+                    action=action,
+                    actor=actor,
+                    reason=reason,
+                )
+            )
+
+    def events(self, environment: str) -> list[EnvironmentEvent]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(EnvironmentEvent)
+                    .where(EnvironmentEvent.environment == environment)
+                    .order_by(EnvironmentEvent.id)
+                )
+            )
 
     def unlock_environment(self, environment: str, launch_id: int) -> None:
         with self.session() as s:
@@ -285,11 +363,14 @@ class Ledger:
             )
 
     def retire_environment(self, environment: str) -> None:
-        """An environment torn down has nothing live any more."""
+        """An environment torn down has nothing live (or about to be) any more."""
         with self.session() as s:
             s.execute(
                 update(Release)
-                .where(Release.environment == environment, Release.status == "live")
+                .where(
+                    Release.environment == environment,
+                    Release.status.in_(("live", "candidate")),
+                )
                 .values(status="retired")
             )
 

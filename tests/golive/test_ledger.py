@@ -35,16 +35,24 @@ def test_migrates_itself_and_records_a_launch(tmp_path: Path) -> None:
     Ledger(ledger.url)  # opening again runs no migration twice
 
 
-def test_live_release_is_the_last_good_one_and_rollback_restores_it(tmp_path: Path) -> None:
+def test_a_release_is_live_only_after_go_and_a_rollback_leaves_the_last_good_one(
+    tmp_path: Path,
+) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     first = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    ledger.record_releases(first, "prod", {"api": built("r1", "/releases/api/r1")})
+    ledger.record_candidates(first, "prod", {"api": built("r1", "/releases/api/r1")})
+    assert ledger.live_releases("prod") == {}, "deployed is not live before GO"
+    ledger.promote(first, "prod")
     second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    previous = ledger.live_releases("prod")
-    ledger.record_releases(second, "prod", {"api": built("r2", "/releases/api/r2")})
-    assert ledger.live_releases("prod")["api"].release_id == "r2"
-    ledger.roll_back(second, "prod", [previous["api"].id])
-    assert ledger.live_releases("prod")["api"].release_id == "r1"
+    ledger.record_candidates(second, "prod", {"api": built("r2", "/releases/api/r2")})
+    assert ledger.live_releases("prod")["api"].release.release_id == "r1"
+    ledger.roll_back(second, "prod")
+    assert ledger.live_releases("prod")["api"].release.release_id == "r1"
+    third = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
+    ledger.record_candidates(third, "prod", {"api": built("r3", "/r3"), "web": built("w3", "/w3")})
+    ledger.promote(third, "prod")
+    live = ledger.live_releases("prod")
+    assert {s: r.release.release_id for s, r in live.items()} == {"api": "r3", "web": "w3"}
     assert ledger.live_releases("staging") == {}
 
 
@@ -54,19 +62,6 @@ def test_an_unusable_ledger_url_is_a_clear_error(tmp_path: Path) -> None:
     ) as err:
         Ledger("postgresql+psycopg://golive:secret-pw@127.0.0.1:1/ledger")
     assert "secret-pw" not in str(err.value)
-
-
-def test_releases_before_a_launch_survive_its_own_deploy(tmp_path: Path) -> None:
-    """A launch resumed after it deployed must still roll back to what was live before it."""
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    first = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    ledger.record_releases(first, "prod", {"api": built("r1", "/r1"), "web": built("w1", "/w1")})
-    second = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    ledger.record_releases(second, "prod", {"api": built("r2", "/r2")})
-    before = ledger.releases_before(second, "prod")
-    assert {s: r.release.release_id for s, r in before.items()} == {"api": "r1", "web": "w1"}
-    third = ledger.start_launch(target="a", environment="prod", variant="full", rehearsal=False)
-    assert ledger.releases_before(third, "prod")["api"].release.release_id == "r2"
 
 
 def test_a_gate_result_comes_back_exactly_with_its_typed_output(tmp_path: Path) -> None:
