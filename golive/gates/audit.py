@@ -1,11 +1,11 @@
 """Security gate: known vulnerabilities in the target's dependencies, decided by a policy.
 
 Python pins are audited with pip-audit, by default offline: the advisory records (a folder or a
-zip export of OSV records) are served through golive.osv's local endpoint. `source = "osv"` or
+zip export of OSV records) are served through golive.audit.osv's local endpoint. `source = "osv"` or
 `"pypi"` uses pip-audit's online services instead, and an unreachable service fails the gate
 (it never passes an audit that did not happen). npm lock files are audited with `npm audit`.
-Every finding is scored (CVSS, see golive.severity), merged with its aliases and decided by
-the manifest's policy (golive.audit_policy); the gate fails iff a finding blocks.
+Every finding is scored (CVSS, see golive.audit.severity), merged with its aliases and decided by
+the manifest's policy (golive.audit.policy); the gate fails iff a finding blocks.
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from golive import osv
-from golive.audit_policy import Decision, Finding, Policy, merge, row
-from golive.errors import GoliveError
-from golive.gates.outputs import AuditOutput
-from golive.manifest import Audit
-from golive.npm_audit import NpmUnreachable, audit_lockfile
-from golive.pypi_audit import (
+from golive.audit import osv
+from golive.audit.npm import NpmUnreachable, audit_lockfile
+from golive.audit.policy import Decision, Finding, Policy, merge, row
+from golive.audit.pypi import (
     OFFLINE_ADVICE,
     AdvisoryService,
     Unreachable,
@@ -37,8 +34,11 @@ from golive.pypi_audit import (
     requirement_files,
     requirement_names,
 )
+from golive.audit.severity import Severity, of_record
+from golive.errors import GoliveError
+from golive.gates.outputs import AuditOutput
+from golive.manifest import Audit
 from golive.results import GateResult, failed, passed, warned
-from golive.severity import Severity, of_record
 
 __all__ = ["audit", "audit_cache_key", "requirement_names"]
 

@@ -1,4 +1,4 @@
-"""golive.pypi_audit: how pip-audit's answers are read, including a service that is not there."""
+"""golive.audit.pypi: how pip-audit's answers are read, including a service that is not there."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from golive.pypi_audit import AdvisoryService, Unreachable, audit_file, findings
-from golive.severity import UNKNOWN, Rating, Severity
+from golive.audit.pypi import AdvisoryService, Unreachable, audit_file, findings
+from golive.audit.severity import UNKNOWN, Rating, Severity
 
 
 def closed_port() -> int:

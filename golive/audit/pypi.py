@@ -2,7 +2,7 @@
 
 Each requirements file is audited with `--no-deps` (no resolver, no package index): only what
 the file pins is checked. pip-audit asks either golive's local OSV endpoint (`--osv-url`, see
-golive.osv) or one of its online services; an online service that cannot be reached is said
+golive.audit.osv) or one of its online services; an online service that cannot be reached is said
 so plainly, never taken for a clean audit.
 """
 
@@ -20,10 +20,10 @@ from typing import Any, Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from golive.audit_policy import Finding
+from golive.audit.policy import Finding
+from golive.audit.severity import UNKNOWN, Severity, worst
 from golive.errors import GoliveError
 from golive.runner import Completed, child_env, run
-from golive.severity import UNKNOWN, Severity, worst
 
 ServiceName = Literal["osv", "pypi"]
 MAX_QUOTE = 240  # characters of pip-audit output quoted in a one-line summary

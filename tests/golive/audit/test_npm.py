@@ -1,4 +1,4 @@
-"""golive.npm_audit and the gate's npm lock files: real npm, and npm's report format mapped."""
+"""golive.audit.npm and the gate's npm lock files: real npm, and npm's report format mapped."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from golive import npm_audit
+from golive.audit.npm import audit_lockfile, findings
 from golive.gates.audit import audit
 from golive.manifest import Audit
 from golive.results import Status
@@ -64,7 +64,7 @@ def test_unreachable_npm_service_fails_the_gate_plainly(npm: str, tmp_path: Path
 
 def test_missing_lock_is_npm_s_own_error_not_unreachable(npm: str, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "empty", "version": "1.0.0"}')
-    found = npm_audit.audit_lockfile(tmp_path / "package-lock.json", tmp_path / "out.json", 60)
+    found = audit_lockfile(tmp_path / "package-lock.json", tmp_path / "out.json", 60)
     assert isinstance(found, str)
     assert found.startswith(f"npm audit failed on {tmp_path / 'package-lock.json'}: ")
     assert "lockfile" in found
@@ -126,7 +126,7 @@ REPORT: dict[str, Any] = {
 
 def test_report_maps_to_findings_with_versions_from_the_lock() -> None:
     versions = {"node_modules/lodash": "4.17.20", "node_modules/wrapper": "1.0.0"}
-    found = npm_audit.findings(REPORT, versions)
+    found = findings(REPORT, versions)
     assert [(f.package, f.version, f.id, str(f.severity), f.fixed_in) for f in found] == [
         ("lodash", "4.17.20", "GHSA-35jh-r3h4-6jhm", "7.2 high", ("4.17.21",)),
         ("lodash", "4.17.20", "GHSA-29mw-wpgm-hmr9", "medium", ("4.17.21",)),

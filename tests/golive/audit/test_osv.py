@@ -1,4 +1,4 @@
-"""golive.osv: which versions an OSV record affects, loading records, and the local endpoint."""
+"""golive.audit.osv: which versions a record affects, loading records, and the local endpoint."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from golive import osv
+from golive.audit import osv
 from golive.errors import GoliveError
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from golive.audit.severity import UNKNOWN, Rating, Severity, worst
 from golive.manifest import AllowlistEntry, Audit
-from golive.severity import UNKNOWN, Rating, Severity, worst
 
 
 @dataclass(frozen=True)

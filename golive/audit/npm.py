@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from golive.audit_policy import Finding
+from golive.audit.policy import Finding
+from golive.audit.severity import Severity, from_name, from_vector
 from golive.errors import GoliveError
 from golive.runner import run
-from golive.severity import Severity, from_name, from_vector
 
 MAX_QUOTE = 240
 # Node's and npm's codes for "the service did not answer".
