@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from golive.audit import ScannerFailed
 from golive.audit.npm import audit_lockfile, findings
 from golive.gates.audit import audit
 from golive.manifest import Audit
@@ -64,10 +65,12 @@ def test_unreachable_npm_service_fails_the_gate_plainly(npm: str, tmp_path: Path
 
 def test_missing_lock_is_npm_s_own_error_not_unreachable(npm: str, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "empty", "version": "1.0.0"}')
-    found = audit_lockfile(tmp_path / "package-lock.json", tmp_path / "out.json", 60)
-    assert isinstance(found, str)
-    assert found.startswith(f"npm audit failed on {tmp_path / 'package-lock.json'}: ")
-    assert "lockfile" in found
+    with pytest.raises(ScannerFailed) as failed:
+        audit_lockfile(tmp_path / "package-lock.json", tmp_path / "out.json", 60)
+    message = str(failed.value)
+    assert message.startswith(f"npm audit failed on {tmp_path / 'package-lock.json'}: ")
+    assert "lockfile" in message and "\n" not in message
+    assert json.loads((tmp_path / "out.json").read_text())["error"]  # npm's answer is kept
 
 
 def test_gate_names_a_missing_lock_file(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from golive.audit.policy import Finding, Kind, Policy, merge, row
+from golive.audit import Finding, Kind, Policy, merge, row
 from golive.audit.severity import UNKNOWN, Rating, Severity
 from golive.manifest import AllowlistEntry
 
