@@ -76,9 +76,11 @@ def _error(lockfile: Path, report: dict[str, Any]) -> AuditError:
     """The error for npm's error JSON: AdvisoryServiceUnreachable for a service failure."""
     error = _mapping(report.get("error"))
     code = str(error.get("code") or "")
-    # A fetch failure carries the HTTP request (uri, statusCode) and a top-level message.
+    # A fetch failure carries the HTTP request (uri, statusCode) and a top-level message; a
+    # refused or failed connection may be named in that message only (npm 11).
     message = quote(str(report.get("message") or error.get("summary") or code or "no details"))
-    if code in _NETWORK_CODES or "uri" in report or "statusCode" in report:
+    network = code in _NETWORK_CODES or any(c in message for c in _NETWORK_CODES)
+    if network or "uri" in report or "statusCode" in report:
         return _unreachable(lockfile, message)
     return ScannerFailed(f"npm audit failed on {lockfile}: {message}")
 

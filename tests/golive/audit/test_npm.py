@@ -11,11 +11,12 @@ from typing import Any, NoReturn
 
 import pytest
 
-from golive.audit import ScannerFailed
+from golive.audit import AdvisoryServiceUnreachable, NpmAudit, ScannerFailed
 from golive.audit.npm import audit_lockfile, findings
 from golive.gates.audit import audit
 from golive.manifest import Audit
 from golive.results import Status
+from tests.golive.audit.test_pypi import closed_port
 
 LOCK = {
     "name": "tiny",
@@ -61,6 +62,20 @@ def test_unreachable_npm_service_fails_the_gate_plainly(npm: str, tmp_path: Path
     assert "\n" not in result.summary
     assert lock.read_text() == json.dumps(LOCK, indent=2)  # --package-lock-only: untouched
     assert [Path(p).name for p in result.evidence] == ["npm-audit-1-web.json"]
+
+
+def test_a_registry_that_does_not_answer_is_unreachable_not_clean(
+    npm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("npm_config_registry", f"http://127.0.0.1:{closed_port()}/")
+    lock = tiny_project(tmp_path / "web")
+    with pytest.raises(AdvisoryServiceUnreachable) as err:
+        NpmAudit(timeout=60).audit(lock, tmp_path / "out.json")
+    message = str(err.value)
+    assert message.startswith("npm audit could not reach its advisory service: ")
+    assert "ECONNREFUSED" in message and "\n" not in message
+    assert message.endswith(f"drop {lock} from audit.npm_lockfiles")
+    assert json.loads((tmp_path / "out.json").read_text())["error"]  # npm's answer is kept
 
 
 def test_missing_lock_is_npm_s_own_error_not_unreachable(npm: str, tmp_path: Path) -> None:
