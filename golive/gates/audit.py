@@ -1,11 +1,12 @@
 """Security gate: known vulnerabilities in the target's dependencies, decided by a policy.
 
 Python pins are audited with pip-audit, by default offline: the advisory records (a folder or a
-zip export of OSV records) are served through golive.osv's local endpoint. `source = "osv"` or
-`"pypi"` uses pip-audit's online services instead, and an unreachable service fails the gate
-(it never passes an audit that did not happen). npm lock files are audited with `npm audit`.
-Every finding is scored (CVSS, see golive.severity), merged with its aliases and decided by
-the manifest's policy (golive.audit_policy); the gate fails iff a finding blocks.
+zip export of OSV records) are served through golive.audit.osv's local endpoint. `source =
+"osv"` or `"pypi"` uses pip-audit's online services instead, and an unreachable service fails
+the gate (it never passes an audit that did not happen). npm lock files are audited with `npm
+audit`. Every finding is scored (CVSS, see golive.audit.severity), merged with its aliases and
+decided by the manifest's policy (golive.audit.policy); the gate fails iff a finding blocks, or
+when the audit could not be done (an AuditError, whose message is the summary).
 """
 
 from __future__ import annotations
@@ -14,31 +15,36 @@ import dataclasses
 import hashlib
 import importlib.metadata
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
-from golive import osv
-from golive.audit_policy import Decision, Finding, Policy, merge, row
-from golive.errors import GoliveError
-from golive.gates.outputs import AuditOutput
-from golive.manifest import Audit
-from golive.npm_audit import NpmUnreachable, audit_lockfile
-from golive.pypi_audit import (
-    OFFLINE_ADVICE,
+from golive.audit import (
+    AdvisoryDataError,
     AdvisoryService,
-    Unreachable,
-    audit_file,
+    AuditError,
+    AuditInputError,
+    Decision,
+    Finding,
+    FindingSource,
+    NpmAudit,
+    PipAudit,
+    Policy,
+    Report,
     evidence_paths,
-    findings,
-    not_audited,
+    merge,
+    of_record,
+    osv,
     requirement_files,
     requirement_names,
+    row,
 )
+from golive.gates.outputs import AuditOutput
+from golive.manifest import Audit
 from golive.results import GateResult, failed, passed, warned
-from golive.severity import Severity, of_record
 
 __all__ = ["audit", "audit_cache_key", "requirement_names"]
 
@@ -46,131 +52,143 @@ GATE = "audit"
 POINTS_PER_FINDING = 25
 
 
-class _Failed(Exception):
-    """The audit could not be done: the message is the gate's one-line summary."""
-
-
 @dataclass
-class _Collected:
-    findings: list[Finding] = field(default_factory=list)
-    audited: int = 0  # pinned Python packages pip-audit checked
-    lockfiles: int = 0  # npm lock files audited
-    not_audited: list[str] = field(default_factory=list)
+class _Scans:
+    """The reports so far, pip-audit's and npm's apart, and every file a scanner wrote."""
+
+    python: list[Report] = field(default_factory=list)
+    node: list[Report] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+
+    @property
+    def reports(self) -> list[Report]:
+        """Every report, pip-audit's first, each in the order its file was scanned."""
+        return self.python + self.node
+
+    @property
+    def audited(self) -> int:
+        """Pinned Python packages pip-audit checked."""
+        return sum(r.audited for r in self.reports)
+
+    @property
+    def not_audited(self) -> list[str]:
+        """ "name: reason" for each package a scanner skipped."""
+        return [skipped for r in self.reports for skipped in r.not_audited]
 
 
 def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None) -> GateResult:
     """Audit the requirements and lock files spec names (relative to root) under its policy."""
     started = time.monotonic()
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    collected = _Collected()
+    scans = _Scans()
     try:
-        _audit_python(spec, root, evidence_dir, collected)
-        _audit_node(spec, root, evidence_dir, collected)
-    except _Failed as stop:
-        result = failed(GATE, str(stop), evidence=collected.evidence)
+        _scan_python(spec, root, evidence_dir, scans)
+        _scan_node(spec, root, evidence_dir, scans)
+    except AuditError as stop:
+        result = failed(GATE, str(stop), evidence=scans.evidence)
     else:
-        result = _verdict(collected, Policy.of(spec), today or date.today())
+        result = _verdict(scans, Policy.of(spec), today or date.today())
     return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
 
-def _audit_python(spec: Audit, root: Path, evidence_dir: Path, into: _Collected) -> None:
+def _scan_python(spec: Audit, root: Path, evidence_dir: Path, into: _Scans) -> None:
+    """Each requirements file through pip-audit; its report is named after the file."""
     requirements = [root / p for p in spec.requirements]
     if not requirements:
         return
     missing = [str(p) for p in requirements if not p.is_file()]
     if missing:
-        raise _Failed(f"requirements file not found: {', '.join(missing)}")
-    if spec.source != "local":
-        _run_pip_audit(requirements, AdvisoryService(spec.source), {}, evidence_dir, spec, into)
-        return
+        raise AuditInputError(f"requirements file not found: {', '.join(missing)}")
+    outs = evidence_paths(requirements, evidence_dir)
+    with _pip_audit(spec, root, requirements) as source:
+        for path, out in zip(requirements, outs, strict=True):
+            _scan(source, path, out, into.python, into.evidence)
+
+
+@contextmanager
+def _pip_audit(spec: Audit, root: Path, requirements: list[Path]) -> Iterator[PipAudit]:
+    """pip-audit asking the service spec.source names; local records are served meanwhile."""
+    match spec.source:
+        case "osv" | "pypi":
+            yield PipAudit(AdvisoryService(spec.source), spec.timeout)
+        case "local":
+            records = _records(root / spec.advisories, requirements)
+            severities = {str(r["id"]): of_record(r) for r in records}
+            with osv.serve(records) as url:
+                yield PipAudit(AdvisoryService("osv", url), spec.timeout, severities)
+        case _:
+            assert_never(spec.source)
+
+
+def _records(advisories: Path, requirements: list[Path]) -> list[osv.Record]:
+    """The advisory records that mention a package the requirements files ask for."""
     try:
         names = {n for path in requirements for n in requirement_names(path)}
-        records = osv.load_records(root / spec.advisories, names)
-    except (OSError, GoliveError) as exc:
-        raise _Failed(f"cannot read the audit inputs: {exc}") from exc
-    severities = {str(r["id"]): of_record(r) for r in records}
-    with osv.serve(records) as url:
-        service = AdvisoryService("osv", url)
-        _run_pip_audit(requirements, service, severities, evidence_dir, spec, into)
+        return osv.load_records(advisories, names)
+    except (OSError, AdvisoryDataError) as exc:
+        raise AuditInputError(f"cannot read the audit inputs: {exc}") from exc
 
 
-def _run_pip_audit(
-    requirements: list[Path],
-    service: AdvisoryService,
-    severities: dict[str, Severity],
-    evidence_dir: Path,
-    spec: Audit,
-    into: _Collected,
-) -> None:
-    for path, out in zip(requirements, evidence_paths(requirements, evidence_dir), strict=True):
-        try:
-            report = audit_file(path, service, out, spec.timeout)
-        except Unreachable as exc:
-            raise _Failed(
-                f"pip-audit could not reach its advisory service ({exc}); {OFFLINE_ADVICE}"
-            ) from exc
-        if isinstance(report, str):
-            raise _Failed(report)
-        into.evidence.append(str(out))
-        into.findings += findings(report, severities)
-        into.not_audited += not_audited(report)
-        into.audited += sum(1 for dep in report if "skip_reason" not in dep)
-
-
-def _audit_node(spec: Audit, root: Path, evidence_dir: Path, into: _Collected) -> None:
+def _scan_node(spec: Audit, root: Path, evidence_dir: Path, into: _Scans) -> None:
+    """Each npm lock file through npm audit; its answer is named after the lock's folder."""
+    source = NpmAudit(spec.timeout)
     for i, relative in enumerate(spec.npm_lockfiles, start=1):
         lockfile = root / relative
         if not lockfile.is_file():
-            raise _Failed(f"npm lock file not found: {lockfile}")
+            raise AuditInputError(f"npm lock file not found: {lockfile}")
         out = evidence_dir / f"npm-audit-{i}-{lockfile.parent.name or 'root'}.json"
-        try:
-            found = audit_lockfile(lockfile, out, spec.timeout)
-        except NpmUnreachable as exc:
-            raise _Failed(
-                f"npm audit could not reach its advisory service: {exc}; npm cannot audit "
-                f"offline: run where the registry answers, or drop {relative} from "
-                "audit.npm_lockfiles"
-            ) from exc
-        finally:
-            # npm's own answer, error or report, is the evidence either way.
-            if out.is_file():
-                into.evidence.append(str(out))
-        if isinstance(found, str):
-            raise _Failed(found)
-        into.findings += found
-        into.lockfiles += 1
+        _scan(source, lockfile, out, into.node, into.evidence)
 
 
-def _verdict(collected: _Collected, policy: Policy, today: date) -> GateResult:
-    decided = [(f, policy.decide(f, today)) for f in merge(collected.findings)]
-    # Blocking rows first (stable: discovery order within), so the summary names one of them.
-    decided.sort(key=lambda pair: not pair[1].blocks)
-    details = [row(f, d) for f, d in decided]
+def _scan(
+    source: FindingSource, path: Path, out: Path, into: list[Report], evidence: list[str]
+) -> None:
+    """One file through one source; what the tool wrote is evidence, even when it failed."""
+    try:
+        into.append(source.audit(path, out))
+    finally:
+        if out.is_file():
+            evidence.append(str(out))
+
+
+def _verdict(scans: _Scans, policy: Policy, today: date) -> GateResult:
+    """Failed iff a finding blocks; warned for the non-blocking rest or what was not audited."""
+    decided = _decided(scans.reports, policy, today)
     expired = _expired(d for _, d in decided)
     output = AuditOutput(
-        audited=collected.audited,
-        npm_lockfiles=collected.lockfiles,
-        not_audited=tuple(collected.not_audited),
+        audited=scans.audited,
+        npm_lockfiles=len(scans.node),
+        not_audited=tuple(scans.not_audited),
         blocking=sum(d.blocks for _, d in decided),
         expired_allowlist=tuple(expired),
         block_at=policy.block_at.value,
     )
-    kw: dict[str, Any] = {"details": details, "evidence": collected.evidence, "output": output}
+    details = [row(f, d) for f, d in decided]
+    kw: dict[str, Any] = {"details": details, "evidence": scans.evidence, "output": output}
     blocking = [f for f, d in decided if d.blocks]
-    notes = _notes(decided, collected, expired)
+    notes = _notes(decided, scans.not_audited, expired)
     if blocking:
         summary = _blocking_summary(blocking) + "".join(f"; {n}" for n in notes)
         score = max(0, 100 - POINTS_PER_FINDING * len(blocking))
         return failed(GATE, summary, blocking=True, score=score, **kw)
-    if decided or collected.not_audited:
+    if decided or scans.not_audited:
         summary = "no blocking vulnerabilities; " + "; ".join(notes)
-        score = max(50, 100 - 10 * (len(decided) + len(collected.not_audited)))
+        score = max(50, 100 - 10 * (len(decided) + len(scans.not_audited)))
         return warned(GATE, summary, score=score, **kw)
-    return passed(GATE, _clean_summary(collected), **kw)
+    return passed(GATE, _clean_summary(scans), **kw)
+
+
+def _decided(reports: list[Report], policy: Policy, today: date) -> list[tuple[Finding, Decision]]:
+    """Every merged finding with its decision: blocking ones first, so the summary names one
+    of them, and otherwise in the order found."""
+    found = merge(f for report in reports for f in report.findings)
+    decided = [(f, policy.decide(f, today)) for f in found]
+    decided.sort(key=lambda pair: not pair[1].blocks)
+    return decided
 
 
 def _blocking_summary(blocking: list[Finding]) -> str:
+    """How many findings block, and the first of them: package, version, id and severity."""
     first = blocking[0]
     noun = "vulnerability" if len(blocking) == 1 else "vulnerabilities"
     severity = str(first.severity) if first.severity.known else "unknown severity"
@@ -182,7 +200,7 @@ def _blocking_summary(blocking: list[Finding]) -> str:
 
 
 def _notes(
-    decided: list[tuple[Finding, Decision]], collected: _Collected, expired: list[str]
+    decided: list[tuple[Finding, Decision]], not_audited: list[str], expired: list[str]
 ) -> list[str]:
     """The non-blocking rest, counted by decision, then what was not audited or has expired."""
     counts: dict[str, int] = {}
@@ -190,8 +208,8 @@ def _notes(
         if not decision.blocks:
             counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1
     notes = [f"{n} {kind}" for kind, n in counts.items()]
-    if collected.not_audited:
-        notes.append(f"{len(collected.not_audited)} not audited ({collected.not_audited[0]})")
+    if not_audited:
+        notes.append(f"{len(not_audited)} not audited ({not_audited[0]})")
     notes += [f"allowlist entry {e}" for e in expired]
     return notes
 
@@ -205,10 +223,10 @@ def _expired(decisions: Iterable[Decision]) -> list[str]:
     return list(seen)
 
 
-def _clean_summary(collected: _Collected) -> str:
-    summary = f"no known vulnerabilities in {collected.audited} pinned packages"
-    if collected.lockfiles:
-        summary += f" and {collected.lockfiles} npm lock file(s)"
+def _clean_summary(scans: _Scans) -> str:
+    summary = f"no known vulnerabilities in {scans.audited} pinned packages"
+    if scans.node:
+        summary += f" and {len(scans.node)} npm lock file(s)"
     return summary
 
 

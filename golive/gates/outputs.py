@@ -21,7 +21,7 @@ class GateOutput(BaseModel):
 
 
 class AuditOutput(GateOutput):
-    audited: int = 0  # requirement files audited
+    audited: int = 0  # pinned Python packages pip-audit checked
     npm_lockfiles: int = 0
     not_audited: tuple[str, ...] = ()
     blocking: int = 0

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from golive import osv
+from golive.audit import osv
 from golive.gates.audit import audit, audit_cache_key, requirement_names
 from golive.gates.outputs import AuditOutput
 from golive.manifest import Audit

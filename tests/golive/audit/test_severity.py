@@ -1,4 +1,4 @@
-"""golive.severity: CVSS v3/v4 vectors scored with the cvss library, rated, or unknown."""
+"""golive.audit.severity: CVSS v3/v4 vectors scored with the cvss library, rated, or unknown."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from golive import osv
-from golive.severity import UNKNOWN, Rating, Severity, from_name, from_vector, of_record, worst
+from golive.audit import osv
+from golive.audit.severity import (
+    UNKNOWN,
+    Rating,
+    Severity,
+    from_name,
+    from_vector,
+    of_record,
+    worst,
+)
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 Each requirements file is audited with `--no-deps` (no resolver, no package index): only what
 the file pins is checked. pip-audit asks either golive's local OSV endpoint (`--osv-url`, see
-golive.osv) or one of its online services; an online service that cannot be reached is said
-so plainly, never taken for a clean audit.
+golive.audit.osv) or one of its online services; an online service that cannot be reached is
+said so plainly (AdvisoryServiceUnreachable), never taken for a clean audit. PipAudit is this
+module's FindingSource.
 """
 
 from __future__ import annotations
@@ -13,20 +14,26 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from golive.audit_policy import Finding
+from golive.audit.interface import (
+    AdvisoryServiceUnreachable,
+    AuditError,
+    Finding,
+    Report,
+    ScannerFailed,
+    quote,
+)
+from golive.audit.severity import UNKNOWN, Severity, worst
 from golive.errors import GoliveError
 from golive.runner import Completed, child_env, run
-from golive.severity import UNKNOWN, Severity, worst
 
 ServiceName = Literal["osv", "pypi"]
-MAX_QUOTE = 240  # characters of pip-audit output quoted in a one-line summary
 OFFLINE_ADVICE = (
     "audit offline instead: set audit.advisories to a folder (or zip export) of OSV records "
     "and source = 'local'"
@@ -51,19 +58,42 @@ class AdvisoryService:
 
     @property
     def online(self) -> bool:
+        """Whether pip-audit asks a service on the internet rather than golive's endpoint."""
         return self.url is None
 
 
-class Unreachable(GoliveError):
-    """An online advisory service did not answer: the audit did not happen."""
+@dataclass(frozen=True)
+class PipAudit:
+    """pip-audit over one requirements file at a time, asking service (a FindingSource).
+
+    severities maps advisory ids to their severity: pip-audit's report carries none.
+    """
+
+    service: AdvisoryService
+    timeout: float
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+
+    def audit(self, path: Path, out: Path) -> Report:
+        """The findings for the pins in path; pip-audit's JSON report is written to out.
+
+        Raises AdvisoryServiceUnreachable or ScannerFailed when the file was not audited.
+        """
+        dependencies = audit_file(path, self.service, out, self.timeout)
+        return Report(
+            findings=tuple(findings(dependencies, self.severities)),
+            evidence=out,
+            audited=sum(1 for dep in dependencies if "skip_reason" not in dep),
+            not_audited=tuple(not_audited(dependencies)),
+        )
 
 
 def audit_file(
     path: Path, service: AdvisoryService, out: Path, timeout: float
-) -> list[dict[str, Any]] | str:
-    """pip-audit's dependency list for one file, or a one-line reason it could not be had.
+) -> list[dict[str, Any]]:
+    """pip-audit's dependency list for one file, its report written to out.
 
-    Raises Unreachable when the advisory service could not be reached.
+    Raises AdvisoryServiceUnreachable when the advisory service could not be reached, and
+    ScannerFailed when pip-audit failed otherwise.
     """
     # A report left by an earlier run must never stand in for this one.
     out.unlink(missing_ok=True)
@@ -71,27 +101,31 @@ def audit_file(
         done = run(argv(path, service, out, timeout), timeout=timeout, env=_env())
     except GoliveError as exc:
         if service.online and "timed out" in str(exc):
-            raise Unreachable(f"{service.name}: {exc}") from exc
-        return f"pip-audit failed on {path}: {exc}"
+            raise _unreachable(service, str(exc)) from exc
+        raise ScannerFailed(f"pip-audit failed on {path}: {exc}") from exc
     # pip-audit exits 1 both for "found vulnerabilities" and for fatal errors; only the
     # report tells them apart (a fatal error writes none).
     if done.returncode not in (0, 1):
-        return _tool_failure(path, done, service)
-    try:
-        report = json.loads(out.read_text(encoding="utf-8"))
-        dependencies = report["dependencies"]
-        if not isinstance(dependencies, list):
-            raise TypeError("'dependencies' is not a list")
-    except (OSError, ValueError, KeyError, TypeError):
-        return _tool_failure(path, done, service)
-    found = any(dep.get("vulns") for dep in dependencies)
-    if done.returncode == 1 and not found:
-        return _tool_failure(path, done, service)
+        raise _tool_failure(path, done, service)
+    dependencies = _dependencies(out)
+    found = dependencies is not None and any(dep.get("vulns") for dep in dependencies)
+    if dependencies is None or (done.returncode == 1 and not found):
+        raise _tool_failure(path, done, service)
     _check_pypi_answered(service, dependencies)
     return dependencies
 
 
+def _dependencies(out: Path) -> list[dict[str, Any]] | None:
+    """The dependency list of pip-audit's JSON report; None when there is no readable one."""
+    try:
+        dependencies = json.loads(out.read_text(encoding="utf-8"))["dependencies"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return dependencies if isinstance(dependencies, list) else None
+
+
 def argv(path: Path, service: AdvisoryService, out: Path, timeout: float) -> list[str]:
+    """The pip-audit command line for one requirements file, its JSON report written to out."""
     endpoint = ["--osv-url", service.url] if service.url else []
     return [
         sys.executable, "-m", "pip_audit",
@@ -109,14 +143,25 @@ def _env() -> dict[str, str]:
     return child_env({"NO_PROXY": exempt, "no_proxy": exempt})
 
 
-def _tool_failure(path: Path, done: Completed, service: AdvisoryService) -> str:
-    """One line: the file and pip-audit's last error line (its very last may be a caret)."""
+def _tool_failure(path: Path, done: Completed, service: AdvisoryService) -> AuditError:
+    """The error of a failed run: ScannerFailed, or AdvisoryServiceUnreachable if it says so.
+
+    ScannerFailed names the file and pip-audit's last error line (its very last may be a caret).
+    """
     lines = done.tail(5).split(" | ")
     errors = [line for line in lines if "error" in line.lower()]
-    last = _quote((errors or lines)[-1] or "no output")
+    last = quote((errors or lines)[-1] or "no output")
     if _UNREACHABLE.search(done.tail(5)):
-        raise Unreachable(f"{service.name}: {last}")
-    return f"pip-audit failed on {path} (exit {done.returncode}): {last}"
+        return _unreachable(service, last)
+    return ScannerFailed(f"pip-audit failed on {path} (exit {done.returncode}): {last}")
+
+
+def _unreachable(service: AdvisoryService, detail: str) -> AdvisoryServiceUnreachable:
+    """The gate's summary for a service that did not answer, with the way to audit offline."""
+    return AdvisoryServiceUnreachable(
+        f"pip-audit could not reach its advisory service ({service.name}: {detail}); "
+        f"{OFFLINE_ADVICE}"
+    )
 
 
 def _check_pypi_answered(service: AdvisoryService, dependencies: list[dict[str, Any]]) -> None:
@@ -129,11 +174,7 @@ def _check_pypi_answered(service: AdvisoryService, dependencies: list[dict[str, 
         return
     reasons = [str(dep.get("skip_reason", "")) for dep in dependencies]
     if all(_NOT_ON_PYPI in reason for reason in reasons):
-        raise Unreachable(f"pypi: no package could be looked up ({_quote(reasons[0])})")
-
-
-def _quote(text: str) -> str:
-    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
+        raise _unreachable(service, f"no package could be looked up ({quote(reasons[0])})")
 
 
 def evidence_paths(requirements: list[Path], evidence_dir: Path) -> list[Path]:
@@ -172,6 +213,7 @@ def findings(
 
 
 def not_audited(dependencies: list[dict[str, Any]]) -> list[str]:
+    """ "name: reason" for each dependency pip-audit skipped (unpinned, not on PyPI, ...)."""
     return [
         f"{dep.get('name')}: {dep['skip_reason']}" for dep in dependencies if "skip_reason" in dep
     ]

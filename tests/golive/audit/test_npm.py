@@ -1,4 +1,4 @@
-"""golive.npm_audit and the gate's npm lock files: real npm, and npm's report format mapped."""
+"""golive.audit.npm and the gate's npm lock files: real npm, and npm's report format mapped."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any, NoReturn
 
 import pytest
 
-from golive import npm_audit
+from golive.audit import AdvisoryServiceUnreachable, NpmAudit, ScannerFailed
+from golive.audit.npm import audit_lockfile, findings
 from golive.gates.audit import audit
 from golive.manifest import Audit
 from golive.results import Status
+from tests.golive.audit.test_pypi import closed_port
 
 LOCK = {
     "name": "tiny",
@@ -62,12 +64,28 @@ def test_unreachable_npm_service_fails_the_gate_plainly(npm: str, tmp_path: Path
     assert [Path(p).name for p in result.evidence] == ["npm-audit-1-web.json"]
 
 
+def test_a_registry_that_does_not_answer_is_unreachable_not_clean(
+    npm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("npm_config_registry", f"http://127.0.0.1:{closed_port()}/")
+    lock = tiny_project(tmp_path / "web")
+    with pytest.raises(AdvisoryServiceUnreachable) as err:
+        NpmAudit(timeout=60).audit(lock, tmp_path / "out.json")
+    message = str(err.value)
+    assert message.startswith("npm audit could not reach its advisory service: ")
+    assert "ECONNREFUSED" in message and "\n" not in message
+    assert message.endswith(f"drop {lock} from audit.npm_lockfiles")
+    assert json.loads((tmp_path / "out.json").read_text())["error"]  # npm's answer is kept
+
+
 def test_missing_lock_is_npm_s_own_error_not_unreachable(npm: str, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "empty", "version": "1.0.0"}')
-    found = npm_audit.audit_lockfile(tmp_path / "package-lock.json", tmp_path / "out.json", 60)
-    assert isinstance(found, str)
-    assert found.startswith(f"npm audit failed on {tmp_path / 'package-lock.json'}: ")
-    assert "lockfile" in found
+    with pytest.raises(ScannerFailed) as failed:
+        audit_lockfile(tmp_path / "package-lock.json", tmp_path / "out.json", 60)
+    message = str(failed.value)
+    assert message.startswith(f"npm audit failed on {tmp_path / 'package-lock.json'}: ")
+    assert "lockfile" in message and "\n" not in message
+    assert json.loads((tmp_path / "out.json").read_text())["error"]  # npm's answer is kept
 
 
 def test_gate_names_a_missing_lock_file(tmp_path: Path) -> None:
@@ -126,7 +144,7 @@ REPORT: dict[str, Any] = {
 
 def test_report_maps_to_findings_with_versions_from_the_lock() -> None:
     versions = {"node_modules/lodash": "4.17.20", "node_modules/wrapper": "1.0.0"}
-    found = npm_audit.findings(REPORT, versions)
+    found = findings(REPORT, versions)
     assert [(f.package, f.version, f.id, str(f.severity), f.fixed_in) for f in found] == [
         ("lodash", "4.17.20", "GHSA-35jh-r3h4-6jhm", "7.2 high", ("4.17.21",)),
         ("lodash", "4.17.20", "GHSA-29mw-wpgm-hmr9", "medium", ("4.17.21",)),

@@ -25,7 +25,7 @@ import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.errors import GoliveError
+from golive.audit.interface import AdvisoryDataError
 
 Record = dict[str, Any]
 
@@ -70,10 +70,12 @@ def load_records(folder: Path, names: Iterable[str]) -> list[Record]:
 
     The text pre-filter (case-insensitive, any of `-_.` between name parts) keeps a folder of
     thousands of records fast: only files that could concern a wanted package are parsed.
-    Raises GoliveError for missing data or a file that is not an OSV record.
+    Raises AdvisoryDataError for missing data or a file that is not an OSV record.
     """
     if not folder.is_dir() and not is_zip_export(folder):
-        raise GoliveError(f"advisory data not found: {folder} (a folder or .zip of OSV records)")
+        raise AdvisoryDataError(
+            f"advisory data not found: {folder} (a folder or .zip of OSV records)"
+        )
     pattern = _names_pattern(names)
     if pattern is None:
         return []
@@ -101,7 +103,7 @@ def _record_texts(source: Path) -> Iterator[tuple[str, str]]:
                 text = archive.read(member).decode("utf-8", errors="replace")
                 yield f"{source}:{member}", text
     except zipfile.BadZipFile as exc:
-        raise GoliveError(f"{source}: not a readable zip of OSV records: {exc}") from exc
+        raise AdvisoryDataError(f"{source}: not a readable zip of OSV records: {exc}") from exc
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -118,9 +120,9 @@ def _parse(name: str, text: str) -> Record:
         # yaml.load with a safe loader (C or pure); JSON is parsed as JSON for its errors.
         data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
     except (ValueError, yaml.YAMLError) as exc:
-        raise GoliveError(f"{name}: not valid {suffix[1:].upper()}: {exc}") from exc
+        raise AdvisoryDataError(f"{name}: not valid {suffix[1:].upper()}: {exc}") from exc
     if not isinstance(data, dict) or "id" not in data:
-        raise GoliveError(f"{name}: not an OSV record (expected a mapping with an 'id')")
+        raise AdvisoryDataError(f"{name}: not an OSV record (expected a mapping with an 'id')")
     return data
 
 

@@ -2,35 +2,53 @@
 
 npm audit has no offline mode: it posts the lock file's packages to the registry's advisory
 service. When that service cannot be reached, the audit did not happen, and the gate says so
-instead of passing. npm's report (auditReportVersion 2) names severities and GHSA advisories;
-it is mapped to the same findings as pip-audit's, so one policy decides for both.
+(AdvisoryServiceUnreachable) instead of passing. npm's report (auditReportVersion 2) names
+severities and GHSA advisories; it is mapped to the same findings as pip-audit's, so one policy
+decides for both. NpmAudit is this module's FindingSource.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.audit_policy import Finding
+from golive.audit.interface import (
+    AdvisoryServiceUnreachable,
+    AuditError,
+    Finding,
+    Report,
+    ScannerFailed,
+    quote,
+)
+from golive.audit.severity import Severity, from_name, from_vector
 from golive.errors import GoliveError
 from golive.runner import run
-from golive.severity import Severity, from_name, from_vector
 
-MAX_QUOTE = 240
 # Node's and npm's codes for "the service did not answer".
 _NETWORK_CODES = {"ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"}
 
 
-class NpmUnreachable(GoliveError):
-    """npm audit could not reach its advisory service: the lock file was not audited."""
+@dataclass(frozen=True)
+class NpmAudit:
+    """npm audit over one lock file at a time (a FindingSource)."""
+
+    timeout: float
+
+    def audit(self, path: Path, out: Path) -> Report:
+        """The findings for the lock file at path; npm's JSON answer is written to out.
+
+        Raises AdvisoryServiceUnreachable or ScannerFailed when the lock file was not audited.
+        """
+        return Report(findings=tuple(audit_lockfile(path, out, self.timeout)), evidence=out)
 
 
-def audit_lockfile(lockfile: Path, out: Path, timeout: float) -> list[Finding] | str:
-    """The findings for one lock file, or a one-line reason the audit failed.
+def audit_lockfile(lockfile: Path, out: Path, timeout: float) -> list[Finding]:
+    """The findings for one lock file; npm's JSON answer (report or error) is kept in out.
 
-    Raises NpmUnreachable when the advisory service could not be reached. npm's JSON answer
-    (report or error) is kept in out as evidence.
+    Raises AdvisoryServiceUnreachable when the advisory service could not be reached, and
+    ScannerFailed when npm audit failed otherwise.
     """
     out.unlink(missing_ok=True)
     argv = ["npm", "audit", "--json", "--package-lock-only"]
@@ -38,29 +56,42 @@ def audit_lockfile(lockfile: Path, out: Path, timeout: float) -> list[Finding] |
         done = run(argv, cwd=lockfile.parent, timeout=timeout)
     except GoliveError as exc:
         if "timed out" in str(exc):
-            raise NpmUnreachable(str(exc)) from exc
-        return f"npm audit failed on {lockfile}: {exc}"
+            raise _unreachable(lockfile, str(exc)) from exc
+        raise ScannerFailed(f"npm audit failed on {lockfile}: {exc}") from exc
     out.write_text(done.stdout, encoding="utf-8")
     try:
         report = json.loads(done.stdout)
         if not isinstance(report, dict):
             raise TypeError("not a JSON object")
-    except (ValueError, TypeError):
-        return f"npm audit failed on {lockfile} (exit {done.returncode}): {_quote(done.tail())}"
+    except (ValueError, TypeError) as exc:
+        raise ScannerFailed(
+            f"npm audit failed on {lockfile} (exit {done.returncode}): {quote(done.tail())}"
+        ) from exc
     if "error" in report and "vulnerabilities" not in report:
-        return _error(lockfile, report)
+        raise _error(lockfile, report)
     return findings(report, _lock_versions(lockfile))
 
 
-def _error(lockfile: Path, report: dict[str, Any]) -> str:
-    """The failure line for npm's error JSON; raises NpmUnreachable for a service failure."""
+def _error(lockfile: Path, report: dict[str, Any]) -> AuditError:
+    """The error for npm's error JSON: AdvisoryServiceUnreachable for a service failure."""
     error = _mapping(report.get("error"))
     code = str(error.get("code") or "")
-    # A fetch failure carries the HTTP request (uri, statusCode) and a top-level message.
-    message = str(report.get("message") or error.get("summary") or code or "no details")
-    if code in _NETWORK_CODES or "uri" in report or "statusCode" in report:
-        raise NpmUnreachable(_quote(message))
-    return f"npm audit failed on {lockfile}: {_quote(message)}"
+    # A fetch failure carries the HTTP request (uri, statusCode) and a top-level message; a
+    # refused or failed connection may be named in that message only (npm 11).
+    message = quote(str(report.get("message") or error.get("summary") or code or "no details"))
+    network = code in _NETWORK_CODES or any(c in message for c in _NETWORK_CODES)
+    if network or "uri" in report or "statusCode" in report:
+        return _unreachable(lockfile, message)
+    return ScannerFailed(f"npm audit failed on {lockfile}: {message}")
+
+
+def _unreachable(lockfile: Path, detail: str) -> AdvisoryServiceUnreachable:
+    """The gate's summary for a registry that did not answer, and what can be done instead."""
+    return AdvisoryServiceUnreachable(
+        f"npm audit could not reach its advisory service: {detail}; npm cannot audit "
+        f"offline: run where the registry answers, or drop {lockfile} from "
+        "audit.npm_lockfiles"
+    )
 
 
 def findings(report: dict[str, Any], versions: dict[str, str]) -> list[Finding]:
@@ -137,8 +168,3 @@ def _lock_versions(lockfile: Path) -> dict[str, str]:
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"

@@ -1,12 +1,12 @@
-"""golive.audit_policy: alias merging and the decision each finding gets."""
+"""golive.audit.policy: alias merging and the decision each finding gets."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from golive.audit_policy import Finding, Kind, Policy, merge, row
+from golive.audit import Finding, Kind, Policy, merge, row
+from golive.audit.severity import UNKNOWN, Rating, Severity
 from golive.manifest import AllowlistEntry
-from golive.severity import UNKNOWN, Rating, Severity
 
 TODAY = date(2025, 1, 15)
 HIGH = Severity(Rating.HIGH, 7.5)

@@ -1,4 +1,4 @@
-"""golive.osv: which versions an OSV record affects, loading records, and the local endpoint."""
+"""golive.audit.osv: which versions a record affects, loading records, and the local endpoint."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from golive import osv
-from golive.errors import GoliveError
+from golive.audit import AdvisoryDataError, osv
 
 
 def record(
@@ -125,9 +124,9 @@ def test_load_reads_json_and_turns_yaml_timestamps_into_rfc3339_z(tmp_path: Path
 
 def test_load_names_a_bad_record_file(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("- demo-pkg\n")
-    with pytest.raises(GoliveError, match=r"bad\.yaml"):
+    with pytest.raises(AdvisoryDataError, match=r"bad\.yaml"):
         osv.load_records(tmp_path, ["demo-pkg"])
-    with pytest.raises(GoliveError, match="not found"):
+    with pytest.raises(AdvisoryDataError, match="not found"):
         osv.load_records(tmp_path / "absent", ["demo-pkg"])
 
 
@@ -204,12 +203,12 @@ def test_load_reads_a_zip_export_in_place(tmp_path: Path) -> None:
 
 def test_zip_export_errors_name_the_archive_and_member(tmp_path: Path) -> None:
     export = write_zip(tmp_path / "all.zip", {"bad/B-1.json": '{"no id": "demo-pkg"}'})
-    with pytest.raises(GoliveError, match=r"all\.zip:bad/B-1\.json: not an OSV record"):
+    with pytest.raises(AdvisoryDataError, match=r"all\.zip:bad/B-1\.json: not an OSV record"):
         osv.load_records(export, ["demo-pkg"])
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(GoliveError, match=r"broken\.zip: not a readable zip"):
+    with pytest.raises(AdvisoryDataError, match=r"broken\.zip: not a readable zip"):
         osv.load_records(tmp_path / "broken.zip", ["demo-pkg"])
-    with pytest.raises(GoliveError, match="advisory data not found"):
+    with pytest.raises(AdvisoryDataError, match="advisory data not found"):
         osv.load_records(tmp_path / "absent.zip", ["demo-pkg"])
 
 

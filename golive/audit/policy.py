@@ -16,27 +16,14 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from golive.audit.interface import Finding
+from golive.audit.severity import Rating, worst
 from golive.manifest import AllowlistEntry, Audit
-from golive.severity import UNKNOWN, Rating, Severity, worst
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One vulnerability in one package version, as a scanner reported it."""
-
-    package: str
-    version: str
-    id: str
-    aliases: frozenset[str] = frozenset()
-    severity: Severity = UNKNOWN
-    fixed_in: tuple[str, ...] = ()
-
-    @property
-    def ids(self) -> frozenset[str]:
-        return self.aliases | {self.id}
 
 
 class Kind(StrEnum):
+    """What the policy decided for one finding; only BLOCKING fails the gate."""
+
     BLOCKING = "blocking"
     ALLOWED = "allowed"
     BELOW_THRESHOLD = "below threshold"
@@ -46,6 +33,8 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
+    """The policy's decision for one finding, with the allowlist entries that bore on it."""
+
     kind: Kind
     until: date | None = None  # the allowlist entry's expiry, for ALLOWED
     # Allowlist entries that matched but have expired: reported, never applied.
@@ -58,6 +47,7 @@ class Decision:
 
     @property
     def blocks(self) -> bool:
+        """Whether this finding stops the launch."""
         return self.kind is Kind.BLOCKING
 
 
@@ -123,6 +113,7 @@ class Policy:
 
     @classmethod
     def of(cls, spec: Audit) -> Policy:
+        """The policy of a manifest's [audit] table."""
         return cls(
             block_at=Rating(spec.block_at),
             unknown_severity_blocks=spec.unknown_severity_blocks,
