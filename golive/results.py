@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from golive.gates.outputs import GateOutput
 
@@ -36,6 +36,15 @@ class Category(StrEnum):
     MONITORING = "Monitoring"
     SMOKE = "Smoke"
     LOAD = "Load"
+
+
+class Extras(TypedDict, total=False):
+    """What a gate result may carry beside its status, score and summary."""
+
+    details: list[dict[str, Any]]
+    duration_s: float
+    evidence: list[str]
+    output: GateOutput | None
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,19 @@ class GateResult:
         }
 
 
-def passed(gate: str, summary: str, **kw: Any) -> GateResult:
-    return GateResult(gate, Status.PASSED, False, kw.pop("score", 100), summary, **kw)
+def passed(gate: str, summary: str, *, score: int = 100, **kw: Unpack[Extras]) -> GateResult:
+    return GateResult(gate, Status.PASSED, False, score, summary, **kw)
 
 
-def failed(gate: str, summary: str, *, blocking: bool = True, **kw: Any) -> GateResult:
-    return GateResult(gate, Status.FAILED, blocking, kw.pop("score", 0), summary, **kw)
+def failed(
+    gate: str, summary: str, *, blocking: bool = True, score: int = 0, **kw: Unpack[Extras]
+) -> GateResult:
+    return GateResult(gate, Status.FAILED, blocking, score, summary, **kw)
 
 
-def warned(gate: str, summary: str, **kw: Any) -> GateResult:
-    return GateResult(gate, Status.WARNED, False, kw.pop("score", 70), summary, **kw)
+def warned(gate: str, summary: str, *, score: int = 70, **kw: Unpack[Extras]) -> GateResult:
+    return GateResult(gate, Status.WARNED, False, score, summary, **kw)
 
 
-def skipped(gate: str, summary: str, **kw: Any) -> GateResult:
-    return GateResult(gate, Status.SKIPPED, False, kw.pop("score", 0), summary, **kw)
+def skipped(gate: str, summary: str, *, score: int = 0, **kw: Unpack[Extras]) -> GateResult:
+    return GateResult(gate, Status.SKIPPED, False, score, summary, **kw)
