@@ -72,6 +72,7 @@ DEADLINE_DEPLOYMENT = "approval-deadline/approval-deadline"
 
 
 def auto_abort(timeout_s: int) -> dict[str, Any]:
+    """The decision golive records itself when nobody decided by the deadline."""
     return {"approver": "golive", "approve": False, "note": f"no approval within {timeout_s}s"}
 
 

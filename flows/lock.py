@@ -152,6 +152,7 @@ HEARTBEATS: dict[int, Heartbeat] = {}
 
 
 def stop_heartbeat(launch_id: int) -> None:
+    """Stop renewing this launch's lease (it is finishing, parked or being recovered)."""
     beat = HEARTBEATS.pop(launch_id, None)
     if beat is not None:
         beat.stop()

@@ -17,6 +17,7 @@ from golive.results import GateResult, Status, failed
 
 
 def artifact_key(gate: str) -> str:
+    """The key of a gate's table artifact: `gate-<name>`."""
     return f"gate-{gate}"
 
 

@@ -39,11 +39,13 @@ def recorded(ctx: LaunchContext, stage: int) -> list[GateResult] | None:
 
 @flow(name="stage-1-infrastructure")
 def stage_one(ctx: LaunchContext) -> list[GateResult]:
+    """Stage 1: the Hour 1 gates (or what this launch already recorded for them)."""
     return recorded(ctx, 1) or hour_one(ctx, stage=1)
 
 
 @flow(name="stage-2-deployment")
 def stage_two(ctx: LaunchContext) -> tuple[list[GateResult], bool]:
+    """Stage 2: build, deploy, monitor and smoke; and whether it changed what was running."""
     done = recorded(ctx, 2)
     if done is None:
         return build_and_deploy(ctx, stage=2)
@@ -53,6 +55,7 @@ def stage_two(ctx: LaunchContext) -> tuple[list[GateResult], bool]:
 
 @flow(name="stage-3-load")
 def stage_three(ctx: LaunchContext, ramp: list[int]) -> list[GateResult]:
+    """Stage 3: the load ramp, its optimisation report, then the metric checks."""
     done = recorded(ctx, 3)
     if done:
         return done

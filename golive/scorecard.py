@@ -48,6 +48,7 @@ class Scorecard:
 
 
 def decide(results: list[GateResult], variant: Variant) -> Scorecard:
+    """The scorecard rows and GO / NO-GO; the reasons name each blocking gate."""
     by_gate = {r.gate: r for r in results}
     reasons = [f"{r.gate}: {r.summary}" for r in results if r.blocks_launch]
     for gate in required_gates(variant):

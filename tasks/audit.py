@@ -17,6 +17,7 @@ from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """Content hashes of the requirement and lock files, advisory data and policy."""
     manifest = parameters["ctx"].manifest
     return f"audit-v{RESULT_FORMAT}-" + audit_cache_key(manifest.audit, manifest.root)
 

@@ -18,6 +18,7 @@ from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """Each service's release id (a hash of its build context), the store and base image."""
     ctx: LaunchContext = parameters["ctx"]
     store = settings.release_store()
     parts = [f"{svc.name}={release_id(ctx.manifest, svc)}" for svc in ctx.services()]

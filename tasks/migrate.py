@@ -15,6 +15,7 @@ from golive.results import GateResult, failed
 
 
 def database_url(ctx: LaunchContext) -> str:
+    """The production env file's database URL (placed in this environment), or ""."""
     return ctx.env_values().get(ctx.manifest.database.url_env, "")
 
 

@@ -14,6 +14,7 @@ from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """A hash of the target's source tree and of each suite's command."""
     m = parameters["ctx"].manifest
     commands = [f"{s.name}:{s.command}:{s.junit}:{s.critical}" for s in m.suites]
     return f"tests-v{RESULT_FORMAT}-" + tree_digest(m.root, extra=commands)

@@ -12,6 +12,7 @@ GATE = "approval"
 
 
 def aborted(stage: int, approver: str, note: str) -> GateResult:
+    """A person aborted the launch before `stage`: it blocks, naming who and why."""
     return failed(
         GATE,
         f"stage {stage} aborted by {approver}: {note or 'no note'}",

@@ -72,6 +72,7 @@ def release_service(path: Path) -> Service:
 def build(
     manifest: Manifest, services: list[Service], store: Path, launch_id: int | None = None
 ) -> GateResult:
+    """The build gate: an immutable release of each service (and its image, on docker)."""
     started = time.monotonic()
     releases: dict[str, dict[str, str]] = {}
     try:

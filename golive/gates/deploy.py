@@ -43,6 +43,7 @@ def deploy(
     env: dict[str, str],
     redact: Redactor,
 ) -> GateResult:
+    """The deploy gate: stop what runs, start each release in order, wait for its health."""
     started = time.monotonic()
     ours = backend.running()
     for svc in services:

@@ -137,6 +137,7 @@ def required_gates(variant: Variant) -> tuple[str, ...]:
 
 
 def hour_gates(hour: int) -> tuple[str, ...]:
+    """The gates of one hour of the plan, in plan order."""
     return tuple(g.name for g in GATES if g.hour == hour)
 
 

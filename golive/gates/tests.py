@@ -127,6 +127,7 @@ def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcom
 
 
 def tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult:
+    """The tests gate: each suite in turn, judged by its exit code and JUnit XML."""
     started = time.monotonic()
     outcomes, evidence = [], []
     for suite in suites:
