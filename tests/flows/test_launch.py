@@ -147,7 +147,7 @@ def test_soft_launch_starts_only_core_services(target: Path, golive_home: Path) 
     with pytest.raises(httpx.ConnectError):
         httpx.get("http://127.0.0.1:18103/health")
     live = open_ledger().live_releases("production")
-    assert {s: r.release_id for s, r in live.items()} == running
+    assert {s: r.release.release_id for s, r in live.items()} == running
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
         == 201
     )
     live = open_ledger().live_releases("production")
-    assert {s: r.release_id for s, r in live.items()} == good
+    assert {s: r.release.release_id for s, r in live.items()} == good
 
 
 def test_second_run_takes_audit_tests_and_build_from_the_cache(target: Path) -> None:
