@@ -17,7 +17,7 @@ from golive import settings
 from golive.backends import DeployBackend, open_backend
 from golive.envfile import Redactor, read_env, resolve_database_url
 from golive.manifest import Manifest, Service
-from golive.prometheus import stop_prometheus
+from golive.monitoring.prometheus import stop_prometheus
 
 Variant = Literal["full", "soft"]
 
