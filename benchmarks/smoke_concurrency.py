@@ -24,9 +24,8 @@ from pathlib import Path
 import httpx
 
 from golive import runner
-from golive.gates.deploy import service_url
 from golive.gates.smoke import DEFAULT_CONCURRENCY, smoke
-from golive.health import wait_healthy
+from golive.health import service_url, wait_healthy
 from golive.manifest import Service, SmokeCheck
 from golive.results import Status
 

@@ -20,9 +20,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from golive.backends.docker import DockerBackend
+from golive import settings
+from golive.backends import open_backend
 from golive.backup import restore as restore_backup
-from golive.context import LaunchContext, environment_backend, stop_environment
+from golive.context import LaunchContext, stop_environment
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
@@ -202,11 +203,10 @@ def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
 ) -> None:
     """List the services golive runs in an environment, with their live release."""
-    backend = environment_backend(environment)
+    backend = open_backend(settings.environment_dir(environment), environment)
     running = backend.running()
     live = open_ledger().live_releases(environment)
-    kind = "docker" if isinstance(backend, DockerBackend) else "process"
-    table = Table(title=f"{environment} ({kind} backend)")
+    table = Table(title=f"{environment} ({backend.kind} backend)")
     for column in ("service", "running release", "ledger: live release", "since (UTC)"):
         table.add_column(column)
     for name in sorted(set(running) | set(live)):

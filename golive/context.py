@@ -14,28 +14,17 @@ from typing import Literal
 
 from golive import manifest as manifest_mod
 from golive import settings
-from golive.backends.docker import DockerBackend, recorded_kind
-from golive.backends.process import ProcessBackend
+from golive.backends import DeployBackend, open_backend
 from golive.envfile import Redactor, read_env, resolve_database_url
 from golive.manifest import Manifest, Service
-from golive.prometheus import stop_prometheus
+from golive.monitoring.prometheus import stop_prometheus
 
 Variant = Literal["full", "soft"]
-Backend = ProcessBackend | DockerBackend
-
-
-def environment_backend(environment: str) -> Backend:
-    """The backend that runs an environment's services, as recorded in its folder (for commands
-    such as `golive status` and `golive down` that have no manifest)."""
-    env_dir = settings.environment_dir(environment)
-    if recorded_kind(env_dir) == "docker":
-        return DockerBackend(env_dir, environment)
-    return ProcessBackend(env_dir)
 
 
 def stop_environment(environment: str) -> list[str]:
     """Stop every service and the Prometheus golive runs in an environment; what was stopped."""
-    backend = environment_backend(environment)
+    backend = open_backend(settings.environment_dir(environment), environment)
     stopped = list(backend.running())
     backend.stop_all()
     if stop_prometheus(settings.environment_dir(environment)):
@@ -77,13 +66,8 @@ class LaunchContext:
         names = {s.name for s in self.manifest.services if self.variant != "soft" or s.core}
         return self.manifest.services_in_start_order(names)
 
-    def backend(self) -> Backend:
-        m = self.manifest
-        if m.backend == "docker":
-            return DockerBackend(
-                self.environment_dir, self.environment, m.target.name, m.docker.restart_retries
-            )
-        return ProcessBackend(self.environment_dir)
+    def backend(self) -> DeployBackend:
+        return open_backend(self.environment_dir, self.environment, self.manifest)
 
     def env_values(self) -> dict[str, str]:
         """The production env file's values, with the database URL placed in this environment."""

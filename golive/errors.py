@@ -10,13 +10,15 @@ command and what to do, never a traceback. The tree, with what the `golive` comm
     │   └── EnvironmentBusy     another launch holds the environment
     └── OperationFailed         exit 4: golive could not do what was asked
         ├── ToolError           an external command is missing, failed to start or timed out
+        │                       (golive.backends.BackendError: a service runtime failed)
         ├── BackupError         a database backup could not be taken or restored
         └── LaunchCrashed       the launch flow ended without a verdict
 
 Exit 0 is GO and 1 is NO-GO. Inside a gate an OperationFailed is that gate's failure (so the
 launch is NO-GO and undone), never a crash of the launch. A boundary whose failures a gate
-turns into its result keeps its own exceptions, outside this tree (the audit's, monitoring's,
-the docker image builder's): they are not bad input.
+turns into its result keeps its own exceptions, outside this tree (golive.audit's AuditError,
+golive.monitoring's MonitoringError, the image builder's ImageBuildError): they are not bad
+input, and never leave their gate.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Waiting for a service to become healthy, with backoff; and checking a port is free."""
+"""Where a deployed service answers; waiting for it to become healthy, with backoff; and
+checking a port is free."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import time
 from collections.abc import Callable
 
 import httpx
+
+from golive.manifest import Service
+
+
+def service_url(service: Service, path: str = "") -> str:
+    """A deployed service's URL (services listen on 127.0.0.1, whatever the backend)."""
+    return f"http://127.0.0.1:{service.port}{path}"
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

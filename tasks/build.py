@@ -9,9 +9,9 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
-from golive import images, settings
+from golive import settings
+from golive.backends import BackendError, images
 from golive.context import LaunchContext
-from golive.errors import GoliveError
 from golive.gates.build import build, release_id
 from golive.gates.outputs import BuildOutput
 from golive.results import RESULT_FORMAT, GateResult
@@ -45,5 +45,5 @@ def releases_present(built: BuildOutput) -> bool:
     tags = [r.image for r in built.releases.values() if r.image]
     try:
         return not tags or images.present(tags)
-    except GoliveError:
+    except BackendError:
         return False  # no engine: building again says so as the build gate's own failure

@@ -6,7 +6,7 @@ from prefect import task
 
 from golive.context import LaunchContext
 from golive.gates.metrics import metrics
-from golive.prometheus import locate_running
+from golive.monitoring import locate_running
 from golive.results import GateResult
 
 

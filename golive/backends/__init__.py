@@ -1,30 +1,54 @@
-"""Deploy backends: where a release's services run. Chosen once, at the entry point."""
+"""Deploy backends: where a release's services run. `open_backend` is the one place that picks.
+
+`interface` holds the contract and its errors; `process` and `docker` implement it; `images`
+builds the docker backend's images (for the build gate).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
-from golive.manifest import Service
+from golive.backends.docker import DockerBackend
+from golive.backends.interface import (
+    KIND_FILE,
+    BackendError,
+    BackendKind,
+    DeployBackend,
+    record_kind,
+    recorded_kind,
+)
+from golive.backends.process import ProcessBackend
+from golive.manifest import Manifest
+
+__all__ = [
+    "KIND_FILE",
+    "BackendError",
+    "BackendKind",
+    "DeployBackend",
+    "DockerBackend",
+    "ProcessBackend",
+    "open_backend",
+    "record_kind",
+    "recorded_kind",
+]
 
 
-class DeployBackend(Protocol):
-    def start(
-        self, service: Service, release_path: Path, release_id: str, env: dict[str, str]
-    ) -> None:
-        """Start one service of a release; returns once it has been launched (not yet healthy).
+def open_backend(
+    environment_dir: Path, environment: str, manifest: Manifest | None = None
+) -> DeployBackend:
+    """The backend that runs an environment's services.
 
-        env is the service's own environment (env file values, PORT): secrets, never logged.
-        """
-
-    def stop(self, name: str) -> None:
-        """Stop a service if it runs; no error if it does not."""
-
-    def running(self) -> dict[str, str]:
-        """Services running now in this environment, with their release id."""
-
-    def exit_code(self, name: str) -> int | None:
-        """The exit code of a service that has stopped by itself, None while it runs."""
-
-    def log_tail(self, name: str, lines: int = 3) -> str:
-        """The last lines a service wrote, for saying why it did not become healthy."""
+    With a manifest, the one it names (`backend`); without one (`golive status`, `golive down`),
+    the one the environment folder recorded when it last started a service.
+    """
+    kind = manifest.backend if manifest is not None else recorded_kind(environment_dir)
+    if kind == "docker":
+        if manifest is None:
+            return DockerBackend(environment_dir, environment)
+        return DockerBackend(
+            environment_dir,
+            environment,
+            manifest.target.name,
+            manifest.docker.restart_retries,
+        )
+    return ProcessBackend(environment_dir)

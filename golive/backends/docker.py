@@ -4,7 +4,7 @@ Containers carry labels (golive.environment, golive.service, golive.release and 
 is a hash of the environment's folder), so a later `golive` command finds what an earlier one
 started without any state file; two golive homes with an environment of the same name never
 see each other's containers. The environment folder records that it runs on docker
-(`backend` file), so `golive status` and `golive down` need no manifest.
+(`interface.record_kind`), so `golive status` and `golive down` need no manifest.
 
 Env values reach a container as its environment and are never logged. The environment's data
 folder is mounted at the same path, so a SQLite URL resolved on the host works inside.
@@ -18,23 +18,16 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from golive import images
-from golive.errors import ToolError
+from golive.backends import images
+from golive.backends.interface import BackendError, BackendKind, record_kind
 from golive.manifest import Service
 
-KIND_FILE = "backend"  # in the environment folder: which backend started its services
 LABEL = images.LABEL_PREFIX
 
 
-def recorded_kind(environment_dir: Path) -> str:
-    """'docker' when the environment's services were started by this backend, else 'process'."""
-    try:
-        return (environment_dir / KIND_FILE).read_text().strip() or "process"
-    except OSError:
-        return "process"
-
-
 class DockerBackend:
+    kind: BackendKind = "docker"
+
     def __init__(
         self,
         environment_dir: Path,
@@ -78,12 +71,12 @@ class DockerBackend:
         from docker.errors import ImageNotFound
 
         if self.target is None:
-            raise ToolError("docker backend: no target name, so no image to start")
+            raise BackendError("docker backend: no target name, so no image to start")
         tag = images.image_tag(self.target, service.name, release_id)
         self.stop(service.name)  # a stopped container of the same name would block the name
         data = self.environment_dir / "data"
         data.mkdir(parents=True, exist_ok=True)
-        (self.environment_dir / KIND_FILE).write_text("docker\n")
+        record_kind(self.environment_dir, self.kind)
         try:
             self.engine.containers.run(
                 tag,
@@ -102,7 +95,7 @@ class DockerBackend:
                 volumes={str(data): {"bind": str(data), "mode": "rw"}},
             )
         except ImageNotFound:
-            raise ToolError(
+            raise BackendError(
                 f"image {tag} of service {service.name} is missing: run the build gate again"
             ) from None
 

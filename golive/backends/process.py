@@ -11,13 +11,17 @@ import shlex
 from pathlib import Path
 
 from golive import runner
+from golive.backends.interface import BackendKind, record_kind
 from golive.manifest import Service
 
 START_MARK = "--- golive: starting release"
 
 
 class ProcessBackend:
+    kind: BackendKind = "process"
+
     def __init__(self, environment_dir: Path) -> None:
+        self.environment_dir = environment_dir
         self.run_dir = environment_dir / "run"
         self.log_dir = environment_dir / "logs"
         self._children: dict[str, object] = {}
@@ -35,6 +39,7 @@ class ProcessBackend:
         self, service: Service, release_path: Path, release_id: str, env: dict[str, str]
     ) -> None:
         argv = shlex.split(service.command.replace("{port}", str(service.port)))
+        record_kind(self.environment_dir, self.kind)
         log_path = self.log_dir / f"{service.name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a") as log:

@@ -5,7 +5,7 @@ store, named by the content hash, written to a temporary folder and renamed into
 release folder is either complete or absent.
 
 Docker backend: the same release folder is then the build context of the service's image
-(`golive.images`), tagged with the release id; the result names each image and its id.
+(`golive.backends.images`), tagged with the release id; the result names each image and its id.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from golive import images
-from golive.errors import ToolError
+from golive.backends import BackendError, images
 from golive.gates.outputs import BuildOutput, BuiltRelease
 from golive.hashing import IGNORED_PARTS, IGNORED_SUFFIXES, tree_digest
 from golive.manifest import Manifest, Service
@@ -91,7 +90,7 @@ def build(
     if manifest.backend == "docker":
         try:
             rows = images.build_all(manifest, releases, launch_id)
-        except (images.ImageBuildError, ToolError) as exc:
+        except (images.ImageBuildError, BackendError) as exc:
             tail = exc.tail if isinstance(exc, images.ImageBuildError) else []
             return failed(
                 GATE,

@@ -14,15 +14,11 @@ from golive.backends import DeployBackend
 from golive.envfile import Redactor
 from golive.gates.build import release_service
 from golive.gates.outputs import BuiltRelease, DeployOutput, ServiceRollback
-from golive.health import port_in_use, wait_healthy
+from golive.health import port_in_use, service_url, wait_healthy
 from golive.manifest import Service
 from golive.results import GateResult, failed, passed
 
 GATE = "deploy"
-
-
-def service_url(service: Service, path: str = "") -> str:
-    return f"http://127.0.0.1:{service.port}{path}"
 
 
 def start_and_wait(

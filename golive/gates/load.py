@@ -23,8 +23,8 @@ from typing import Any
 
 from golive import runner
 from golive.errors import ToolError
-from golive.gates.deploy import service_url
 from golive.gates.outputs import EndpointStats, LoadOutput, Margin
+from golive.health import service_url
 from golive.manifest import LoadProfile, Service
 from golive.results import GateResult, failed, passed
 

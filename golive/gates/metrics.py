@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from golive import prometheus as prom
 from golive.manifest import MetricCheck, Service
+from golive.monitoring import Located
+from golive.monitoring import prometheus as prom
 from golive.results import GateResult, failed, passed, skipped, warned
 
 GATE = "metrics"
@@ -102,7 +103,7 @@ def summarize(rows: list[dict[str, Any]]) -> str:
 
 def metrics(
     checks: list[MetricCheck],
-    located: prom.Located,
+    located: Located,
     services: list[Service],
     wait_s: float = 30,
 ) -> GateResult:

@@ -1,64 +1,31 @@
 """Monitor gate: Prometheus scrapes every deployed service and its alert rules are loaded.
 
-With Prometheus (one golive starts for the environment, or an existing one at a URL) the gate
-reads its HTTP API: each service's target must be up and each rule group of the manifest's rule
-files loaded and healthy. A target not scraped yet is the transient case: it is waited for,
-with backoff, up to `monitoring.wait_s`.
+With Prometheus (one golive starts for the environment, or an existing one at a URL) each
+service's target must be up and each rule group of the manifest's rule files loaded and healthy;
+a target not scraped yet is waited for, with backoff, up to `monitoring.wait_s`.
 
-Without any Prometheus the gate scrapes the metrics endpoints itself (parsed with
-prometheus_client's parser) and says so; `monitoring.require_prometheus` makes that blocking.
+Without any Prometheus the endpoints are scraped directly, and the gate says so;
+`monitoring.require_prometheus` makes that blocking. Who watches is picked by
+`golive.monitoring.open_watch`; this gate observes and judges.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
-from golive import prometheus as prom
-from golive.gates.deploy import service_url
 from golive.gates.outputs import MonitorOutput
-from golive.health import wait_healthy
 from golive.manifest import Monitoring, Service
+from golive.monitoring import Located, MonitoringError, Row, Watcher, open_watch
+from golive.monitoring.prometheus import NOT_STARTED
 from golive.results import GateResult, Status, failed, passed
 
 GATE = "monitor"
-Row = dict[str, Any]
 
 
-def scrape(client: httpx.Client, service: Service) -> tuple[int, str]:
-    """(metric families, problem) for one service; problem is '' when it scraped cleanly."""
-    try:
-        response = client.get(service_url(service, service.metrics))
-    except httpx.HTTPError as exc:
-        return 0, f"{service.metrics} unreachable: {type(exc).__name__}"
-    if response.status_code != 200:
-        return 0, f"{service.metrics} answered {response.status_code}"
-    try:
-        families = list(text_string_to_metric_families(response.text))
-    except ValueError as exc:
-        return 0, f"{service.metrics} is not Prometheus text: {str(exc)[:80]}"
-    return len(families), "" if families else f"{service.metrics} has no metrics"
-
-
-def direct(services: list[Service], why: str, require: bool, started: float) -> GateResult:
-    """The fallback: scrape each endpoint ourselves, and say there is no Prometheus."""
-    rows = []
-    with httpx.Client(timeout=5.0) as client:
-        for svc in services:
-            count, problem = scrape(client, svc)
-            rows.append(
-                {
-                    "service": svc.name,
-                    "endpoint": svc.metrics,
-                    "families": count,
-                    "problem": problem or "-",
-                }
-            )
+def scraped_directly(rows: list[Row], why: str, require: bool, started: float) -> GateResult:
+    """The fallback's result: endpoints scraped directly, and no Prometheus (why)."""
     bad = [r for r in rows if r["problem"] != "-"]
     kw: dict[str, Any] = {"details": rows, "duration_s": time.monotonic() - started}
     kw["output"] = MonitorOutput(prometheus="none")
@@ -73,106 +40,8 @@ def direct(services: list[Service], why: str, require: bool, started: float) -> 
     return passed(GATE, summary, **kw)
 
 
-@dataclass(frozen=True)
-class Expected:
-    """A rule group the manifest's rule files declare (file is the resolved path)."""
-
-    file: Path
-    group: str
-
-
-def target_rows(services: list[Service], targets: list[Row]) -> list[Row]:
-    rows = []
-    for svc in services:
-        target = prom.target_for(svc, targets)
-        health = str(target.get("health", "unknown")) if target else "missing"
-        if target is None:
-            problem = "Prometheus has no target scraping it"
-        else:
-            problem = "-" if health == "up" else target.get("lastError") or "not scraped yet"
-        rows.append(
-            {"check": f"target {svc.name}", "health": health, "problem": problem}
-            | {"where": service_url(svc, svc.metrics)}
-        )
-    return rows
-
-
-def rule_rows(expected: list[Expected], groups: list[Row], match_file: bool) -> list[Row]:
-    """One row per expected group. An existing Prometheus loads its own copies of the files,
-    so there groups are matched by name only."""
-    rows = []
-    for exp in expected:
-        group = next(
-            (
-                g
-                for g in groups
-                if g.get("name") == exp.group and (not match_file or g.get("file") == str(exp.file))
-            ),
-            None,
-        )
-        rules = group.get("rules", []) if group else []
-        bad = [r for r in rules if r.get("health") == "err"]
-        pending = [r for r in rules if r.get("health") not in ("ok", "err")]
-        if group is None:
-            health, problem = "missing", f"group {exp.group!r} not loaded"
-        elif bad:
-            health, problem = "err", f"rule {bad[0].get('name')}: {bad[0].get('lastError')}"
-        else:
-            health, problem = ("unknown", "not evaluated yet") if pending else ("ok", "-")
-        rows.append(
-            {"check": f"rules {exp.file.name}: {exp.group}", "health": health}
-            | {"problem": problem, "where": exp.file.name}
-        )
-    return rows
-
-
-def observe(
-    url: str, services: list[Service], expected: list[Expected], match_file: bool, wait_s: float
-) -> tuple[list[Row], list[Row]]:
-    """Target and rule rows, read again with backoff until every target is up and every rule
-    evaluated, or wait_s has passed."""
-    deadline = time.monotonic() + wait_s
-    delay = 0.2
-    with httpx.Client(timeout=5.0) as client:
-        while True:
-            targets = prom.api_get(client, url, "/api/v1/targets", state="active")
-            t_rows = target_rows(services, targets["activeTargets"])
-            r_rows: list[Row] = []
-            if expected:
-                groups = prom.api_get(client, url, "/api/v1/rules")["groups"]
-                r_rows = rule_rows(expected, groups, match_file)
-            settled = all(r["health"] == "up" for r in t_rows) and all(
-                r["health"] != "unknown" for r in r_rows
-            )
-            if settled or time.monotonic() + delay > deadline:
-                return t_rows, r_rows
-            time.sleep(delay)
-            delay = min(delay * 1.5, 2.0)
-
-
-def locate(
-    services: list[Service], environment_dir: Path | None, cfg: Monitoring, rule_files: list[Path]
-) -> prom.Located:
-    """An existing Prometheus (if ready), else one started for the environment, else none.
-
-    Raises PrometheusError when a started one fails (a rejected rule file, a crash).
-    """
-    if cfg.prometheus_url:
-        url = cfg.prometheus_url.rstrip("/")
-        problem = wait_healthy(f"{url}/-/ready", min(cfg.wait_s, 10), lambda: None)
-        if problem:
-            return prom.Located("none", None, f"Prometheus at {url} is not ready: {problem}")
-        return prom.Located("existing", url, f"Prometheus at {url}")
-    if prom.find_binary(cfg.prometheus_binary) is None:
-        return prom.Located("none", None, prom.no_prometheus_reason(cfg))
-    if environment_dir is None:
-        return prom.Located("none", None, "no environment folder to run Prometheus in")
-    url = prom.start_prometheus(environment_dir, services, cfg, rule_files, timeout=cfg.wait_s)
-    return prom.Located("started", url, f"Prometheus started at {url}")
-
-
 def verdict(
-    located: prom.Located, t_rows: list[Row], r_rows: list[Row], rules_block: bool, note: str
+    located: Located, t_rows: list[Row], r_rows: list[Row], rules_block: bool, note: str
 ) -> tuple[Status, str, bool]:
     """(status, summary, blocking) from the rows: targets always block, rules when asked."""
     down = [r for r in t_rows if r["health"] != "up"]
@@ -202,6 +71,27 @@ def crashed(summary: str, started: float) -> GateResult:
     return failed(GATE, summary, duration_s=time.monotonic() - started)
 
 
+def watcher(
+    services: list[Service],
+    environment_dir: Path | None,
+    cfg: Monitoring,
+    rule_files: list[Path],
+    rules_block: bool,
+) -> tuple[Watcher, str]:
+    """Who watches, and a note when the rule files had to be left out: a soft launch still
+    wants its targets watched, so it runs without the rule files that failed.
+
+    Raises MonitoringError when there is no monitoring at all.
+    """
+    try:
+        return open_watch(services, environment_dir, cfg, rule_files), ""
+    except MonitoringError as exc:
+        if rules_block or not rule_files:
+            raise
+        note = "alert rules NOT loaded: " + str(exc).removeprefix(NOT_STARTED)
+    return open_watch(services, environment_dir, cfg, []), note
+
+
 def monitor(
     services: list[Service],
     environment_dir: Path | None = None,
@@ -215,28 +105,17 @@ def monitor(
     started = time.monotonic()
     cfg = monitoring or Monitoring()
     rule_files = [((root or Path(".")) / p).resolve() for p in cfg.rule_files]
-    note = ""
     try:
-        expected = [Expected(f, g) for f in rule_files for g in prom.rule_groups(f)]
-        located = locate(services, environment_dir, cfg, rule_files)
-    except prom.PrometheusError as exc:
-        if rules_block or not rule_files:
-            return crashed(str(exc), started)
-        # A soft launch still wants its targets watched: run without the rejected rules.
-        note = "alert rules NOT loaded: " + str(exc).removeprefix(prom.NOT_STARTED)
-        expected = []
-        try:
-            located = locate(services, environment_dir, cfg, [])
-        except prom.PrometheusError as again:
-            return crashed(str(again), started)
-    if located.url is None:
-        return direct(services, located.reason, cfg.require_prometheus, started)
+        watch, note = watcher(services, environment_dir, cfg, rule_files, rules_block)
+    except MonitoringError as exc:
+        return crashed(str(exc), started)
+    located = watch.located
     try:
-        t_rows, r_rows = observe(
-            located.url, services, expected, located.mode == "started", cfg.wait_s
-        )
-    except prom.PrometheusError as exc:
+        t_rows, r_rows = watch.observe(services, cfg.wait_s)
+    except MonitoringError as exc:
         return crashed(f"{located.reason}: {exc}", started)
+    if located.url is None:
+        return scraped_directly(t_rows, located.reason, cfg.require_prometheus, started)
     status, summary, blocking = verdict(located, t_rows, r_rows, rules_block, note)
     rows = t_rows + r_rows
     ok = sum(r["health"] in ("up", "ok", "unknown") for r in rows)

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from golive.gates.deploy import service_url
+from golive.health import service_url
 from golive.manifest import Service, SmokeCheck
 from golive.results import GateResult, failed, passed, warned
 

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from golive import images, settings
+from golive import settings
+from golive.backends import BackendError, images
 from golive.backends.docker import DockerBackend
 from golive.cli import app
-from golive.errors import ToolError
 from golive.request import LaunchRequest
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def missing(reason: str) -> NoReturn:
 def docker_target(target: Path) -> Path:
     try:
         engine = images.client()
-    except ToolError as exc:
+    except BackendError as exc:
         missing(f"no Docker engine: {exc}")
     base = os.environ.get(images.BASE_IMAGE_ENV) or LOCAL_BASE
     try:

@@ -17,10 +17,9 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 
-from golive import images
+from golive.backends import BackendError, images
 from golive.backends.docker import DockerBackend
 from golive.envfile import Redactor, read_env
-from golive.errors import ToolError
 from golive.gates.build import build
 from golive.gates.deploy import deploy, rollback
 from golive.gates.migrate import migrate
@@ -43,7 +42,7 @@ def base_image_or_missing() -> str:
     """The base image to build from: GOLIVE_BASE_IMAGE, else the local one .ci/docker.sh makes."""
     try:
         engine = images.client()
-    except ToolError as exc:
+    except BackendError as exc:
         missing(f"no Docker engine: {exc}")
     wanted = os.environ.get(images.BASE_IMAGE_ENV) or LOCAL_BASE
     try:

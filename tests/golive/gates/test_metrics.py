@@ -9,26 +9,27 @@ from typing import Any
 
 import pytest
 
-from golive import prometheus as prom
 from golive.gates.metrics import metrics
 from golive.manifest import MetricCheck, Monitoring, Service
 from golive.manifest import load as load_manifest
+from golive.monitoring import Located, locate_running
+from golive.monitoring import prometheus as prom
 from golive.results import Status
 from tests.conftest import EXAMPLE
-from tests.golive.test_prometheus import require_binary, two_services, wait_up
+from tests.golive.monitoring.test_prometheus import require_binary, two_services, wait_up
 
 
 @pytest.fixture(scope="module")
 def scraped(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[prom.Located, list[Service]]]:
+) -> Iterator[tuple[Located, list[Service]]]:
     require_binary()
     env_dir = tmp_path_factory.mktemp("metrics") / "env"
     with two_services() as services:
         try:
             url = prom.start_prometheus(env_dir, services, Monitoring(), [])
             wait_up(url, len(services))
-            yield prom.Located("started", url, ""), services
+            yield Located("started", url, ""), services
         finally:
             prom.stop_prometheus(env_dir)
 
@@ -40,7 +41,7 @@ def check(query: str, comparison: Any, threshold: float, no_data: Any = "fail") 
 
 
 def test_checks_that_hold_pass_with_value_and_threshold(
-    scraped: tuple[prom.Located, list[Service]],
+    scraped: tuple[Located, list[Service]],
 ) -> None:
     located, services = scraped
     checks = [
@@ -59,7 +60,7 @@ def test_checks_that_hold_pass_with_value_and_threshold(
     assert result.category.value == "Monitoring" and result.gate == "metrics"
 
 
-def test_a_check_that_does_not_hold_blocks(scraped: tuple[prom.Located, list[Service]]) -> None:
+def test_a_check_that_does_not_hold_blocks(scraped: tuple[Located, list[Service]]) -> None:
     located, services = scraped
     result = metrics([check("demo_value", ">", 0.25)], located, services, wait_s=10)
     assert result.status is Status.FAILED and result.blocks_launch
@@ -72,7 +73,7 @@ def test_a_check_that_does_not_hold_blocks(scraped: tuple[prom.Located, list[Ser
     [("fail", Status.FAILED), ("pass", Status.PASSED), ("warn", Status.WARNED)],
 )
 def test_no_data_applies_the_checks_policy(
-    scraped: tuple[prom.Located, list[Service]], policy: str, status: Status
+    scraped: tuple[Located, list[Service]], policy: str, status: Status
 ) -> None:
     located, services = scraped
     query = "sum(demo_never_exported)"
@@ -85,7 +86,7 @@ def test_no_data_applies_the_checks_policy(
 
 
 def test_a_ratio_over_nothing_is_no_data_not_nan(
-    scraped: tuple[prom.Located, list[Service]],
+    scraped: tuple[Located, list[Service]],
 ) -> None:
     located, services = scraped
     query = "sum(rate(demo_requests_total[1m])) / sum(rate(demo_requests_total[1m]))"
@@ -95,7 +96,7 @@ def test_a_ratio_over_nothing_is_no_data_not_nan(
 
 
 def test_a_query_prometheus_rejects_fails_with_its_error(
-    scraped: tuple[prom.Located, list[Service]],
+    scraped: tuple[Located, list[Service]],
 ) -> None:
     located, services = scraped
     result = metrics([check("sum(", "<", 1)], located, services, wait_s=10)
@@ -104,7 +105,7 @@ def test_a_query_prometheus_rejects_fails_with_its_error(
 
 
 def test_the_examples_checks_are_valid_promql(
-    scraped: tuple[prom.Located, list[Service]],
+    scraped: tuple[Located, list[Service]],
 ) -> None:
     located, services = scraped
     checks = load_manifest(EXAMPLE / "launch.toml").monitoring.checks
@@ -117,13 +118,13 @@ def test_the_examples_checks_are_valid_promql(
 
 def test_without_prometheus_the_gate_is_skipped_with_the_reason(tmp_path: Path) -> None:
     cfg = Monitoring(prometheus_binary="golive-no-such-prometheus")
-    located = prom.locate_running(tmp_path / "env", cfg)
+    located = locate_running(tmp_path / "env", cfg)
     result = metrics([check("up", "==", 1)], located, [], wait_s=1)
     assert result.status is Status.SKIPPED
     assert "'golive-no-such-prometheus' not found on PATH" in result.summary
 
 
-def test_with_no_checks_the_gate_is_skipped(scraped: tuple[prom.Located, list[Service]]) -> None:
+def test_with_no_checks_the_gate_is_skipped(scraped: tuple[Located, list[Service]]) -> None:
     located, services = scraped
     result = metrics([], located, services)
     assert result.status is Status.SKIPPED

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from golive import prometheus as prom
-from golive.gates.monitor import Expected, monitor, rule_rows
+from golive.gates.monitor import monitor
 from golive.gates.outputs import MonitorOutput
 from golive.manifest import Monitoring
+from golive.monitoring import prometheus as prom
 from golive.results import Status
 from tests.conftest import output_of
-from tests.golive.test_prometheus import (
+from tests.golive.monitoring.test_prometheus import (
     BAD_RULES,
     GOOD_RULES,
     require_binary,
@@ -144,20 +144,3 @@ def test_the_old_call_still_works_and_says_why_there_is_no_prometheus() -> None:
         result = monitor([service("alpha", port)])
     assert result.status is Status.PASSED
     assert "scraped directly: no Prometheus" in result.summary
-
-
-def test_rule_rows_report_a_rule_that_fails_to_evaluate(tmp_path: Path) -> None:
-    alerts = tmp_path / "alerts.yml"
-    groups = [
-        {
-            "name": "demo",
-            "file": str(alerts),
-            "rules": [{"name": "Dup", "health": "err", "lastError": "same labelset"}],
-        }
-    ]
-    expected = [Expected(alerts, "demo"), Expected(alerts, "absent")]
-    rows = rule_rows(expected, groups, match_file=True)
-    assert [(r["health"], r["problem"]) for r in rows] == [
-        ("err", "rule Dup: same labelset"),
-        ("missing", "group 'absent' not loaded"),
-    ]

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
-from golive import prometheus as prom
 from golive.manifest import Monitoring, Service
+from golive.monitoring import prometheus as prom
 from golive.runner import alive
 from tests.conftest import missing
 

@@ -1,11 +1,11 @@
-"""Prometheus for an environment: where it is, a generated config, and the API reads gates need.
+"""Prometheus for an environment: a generated config, its process, and the API reads gates need.
 
 golive either uses an existing Prometheus (`monitoring.prometheus_url`) or starts its own with
-a config generated from the deployed services. A started Prometheus belongs to the environment,
-like its services: its state (pid, port, url) is kept in `<environment>/monitoring/`, beside
-its config, log and storage, so it keeps watching a live environment after the launch and a
-teardown (`stop_prometheus`) can find and stop it. It is not kept in `run/`, where every file
-is a deployed service to the process backend.
+a config generated from the deployed services (which of the two: `golive.monitoring`). A started
+Prometheus belongs to the environment, like its services: its state (pid, port, url) is kept in
+`<environment>/monitoring/`, beside its config, log and storage, so it keeps watching a live
+environment after the launch and a teardown (`stop_prometheus`) can find and stop it. It is not
+kept in `run/`, where every file is a deployed service to the process backend.
 """
 
 from __future__ import annotations
@@ -14,34 +14,25 @@ import json
 import re
 import shutil
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import yaml
 
 from golive import runner
-from golive.errors import GoliveError
 from golive.health import wait_healthy
 from golive.manifest import Monitoring, Service
+from golive.monitoring.interface import MonitoringError
 
 START_MARK = "--- golive: starting prometheus"
 NOT_STARTED = "Prometheus did not start: "
 
 
-class PrometheusError(GoliveError):
-    """Prometheus could not be started, or its API answered with an error."""
-
-
-@dataclass(frozen=True)
-class Located:
-    """Which Prometheus a gate talks to: one golive started, an existing one, or none (why)."""
-
-    mode: Literal["started", "existing", "none"]
-    url: str | None
-    reason: str
+class PrometheusError(MonitoringError):
+    """Prometheus could not be started, its API answered with an error, or a rule file it
+    would load is not rules."""
 
 
 def monitoring_dir(environment_dir: Path) -> Path:
@@ -192,18 +183,6 @@ def running_url(environment_dir: Path) -> str | None:
     if state is None or not runner.alive(int(state["pid"])):
         return None
     return str(state["url"])
-
-
-def locate_running(environment_dir: Path | None, monitoring: Monitoring) -> Located:
-    """The Prometheus an earlier gate set up (for the metrics gate), without starting one."""
-    if monitoring.prometheus_url:
-        return Located("existing", monitoring.prometheus_url.rstrip("/"), "")
-    url = running_url(environment_dir) if environment_dir is not None else None
-    if url is not None:
-        return Located("started", url, "")
-    if find_binary(monitoring.prometheus_binary) is None:
-        return Located("none", None, no_prometheus_reason(monitoring))
-    return Located("none", None, "the monitor gate did not leave a Prometheus running")
 
 
 def api_get(client: httpx.Client, url: str, path: str, **params: str) -> Any:

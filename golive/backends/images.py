@@ -17,7 +17,7 @@ from typing import Any
 
 from requests.exceptions import RequestException
 
-from golive.errors import ToolError
+from golive.backends.interface import BackendError
 from golive.manifest import Manifest
 
 BASE_IMAGE_ENV = "GOLIVE_BASE_IMAGE"
@@ -45,7 +45,7 @@ class BuiltImage:
 def client(timeout: float = 120) -> Any:
     """A Docker SDK client for the engine named by DOCKER_HOST (default: the local socket).
 
-    Raises ToolError, naming what to do, when no engine answers.
+    Raises BackendError, naming what to do, when no engine answers.
     """
     # Imported here, the process backend never needs it; from docker.client, because the
     # project's own docker/ folder shadows the SDK's top-level package for mypy.
@@ -57,7 +57,7 @@ def client(timeout: float = 120) -> Any:
         engine.ping()
     except DockerException as exc:
         where = os.environ.get("DOCKER_HOST", "the local socket")
-        raise ToolError(
+        raise BackendError(
             f"no Docker engine answers at {where}: start dockerd (see .ci/docker.sh) or set"
             f" DOCKER_HOST ({type(exc).__name__})"
         ) from None
@@ -172,7 +172,7 @@ def build_all(
 ) -> list[dict[str, object]]:
     """Build (or find) the image of every release; adds `image` and `image_id` to each entry.
 
-    Returns the build gate's detail rows. Raises ImageBuildError or ToolError.
+    Returns the build gate's detail rows. Raises ImageBuildError or BackendError.
     """
     settings = manifest.docker
     engine = client(timeout=settings.build_timeout)
