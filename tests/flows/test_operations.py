@@ -54,7 +54,7 @@ def test_a_second_launch_on_a_busy_environment_is_refused_naming_the_running_one
     running = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False, flow_run_id=None
     )
-    assert ledger.lock_environment("production", running, None) is None
+    assert ledger.lock_environment("production", running, None, lease_s=600) is None
     with pytest.raises(GoliveError, match=f"environment production is busy: launch {running} "):
         run_launch(LaunchRequest(manifest=str(target), variant="soft"))
     refused = ledger.recent_launches(1)[0]
@@ -74,7 +74,7 @@ def test_a_queued_launch_waits_for_the_environment(
     running = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False, flow_run_id=None
     )
-    ledger.lock_environment("production", running, None)
+    ledger.lock_environment("production", running, None, lease_s=600)
 
     def finish_later() -> None:
         time.sleep(3)
@@ -94,7 +94,7 @@ def test_a_queued_launch_waits_for_the_environment(
     after = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False, flow_run_id=None
     )
-    assert ledger.lock_environment("production", after, None) is None  # and it let go at the end
+    assert ledger.lock_environment("production", after, None, lease_s=600) is None  # and it let go at the end
 
 
 def test_no_go_is_posted_to_the_webhook_without_secrets(target: Path, receiver) -> None:  # type: ignore[no-untyped-def]

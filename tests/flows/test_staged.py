@@ -99,7 +99,7 @@ def test_an_abort_rolls_back_what_stage_two_deployed(target: Path, golive_home: 
 
     report = report_of(states)
     assert report["verdict"] == "NO-GO"
-    assert report["reasons"] == ["approval-3: stage 3 aborted by ben: p95 looks wrong"]
+    assert report["reasons"] == ["approval: stage 3 aborted by ben: p95 looks wrong"]
     assert any("no earlier release" in line for line in report["rollback"])
     assert ProcessBackend(golive_home / "environments" / "production").running() == {}
 
@@ -121,6 +121,6 @@ def test_no_approval_within_the_timeout_is_no_go(target: Path, golive_home: Path
     )
     report = report_from(state)
     assert report["verdict"] == "NO-GO", report
-    assert report["reasons"][0] == "approval-2: stage 2 aborted by golive: no approval within 2s"
+    assert report["reasons"][0] == "approval: stage 2 aborted by golive: no approval within 2s"
     assert "deploy" not in [g["gate"] for g in report["gates"]]  # stage 2 never started
     assert ProcessBackend(golive_home / "environments" / "production").running() == {}

@@ -148,7 +148,7 @@ def block_in_tests(target: Path, marker: Path, gate: Path) -> None:
         target.read_text().replace(
             "[[services]]",
             f'[[suites]]\nname = "blocker"\ncommand = "python blocker.py {marker} {gate}"\n'
-            "critical = true\n\n[[services]]",
+            'junit = "blocker.xml"\ncritical = true\n\n[[services]]',
             1,
         )
     )
