@@ -94,7 +94,8 @@ def test_a_queued_launch_waits_for_the_environment(
     after = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False, flow_run_id=None
     )
-    assert ledger.lock_environment("production", after, None, lease_s=600) is None  # and it let go at the end
+    # and it let go at the end:
+    assert ledger.lock_environment("production", after, None, lease_s=600) is None
 
 
 def test_no_go_is_posted_to_the_webhook_without_secrets(target: Path, receiver) -> None:  # type: ignore[no-untyped-def]
