@@ -69,9 +69,16 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
     except EnvironmentBusy as exc:
         ledger.finish_launch(launch_id, "REFUSED", [str(exc)])
         raise
-    get_run_logger().info(
-        "launch %s: %s %s to %s", launch_id, spec.target.name, variant, environment
-    )
+    logger = get_run_logger()
+    logger.info("launch %s: %s %s to %s", launch_id, spec.target.name, variant, environment)
+    if ctx.rehearsal:  # its own database and ports before any gate runs
+        try:
+            for line in ctx.prepare_rehearsal():
+                logger.info("%s", line)
+        except Exception as exc:
+            stop_heartbeat(ctx.launch_id)
+            recover(ctx.launch_id, f"rehearsal could not be prepared: {exc}")
+            raise
     return ctx
 
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from golive import settings
+from golive import rehearsal, settings
 from golive.backends import open_backend
 from golive.backup import restore as restore_backup
 from golive.context import LaunchContext, stop_environment
@@ -277,6 +277,12 @@ def restore(
     if found is None:
         raise InputError(f"launch {launch} has no database backup in the ledger")
     row, saved, revision = found
+    if row.rehearsal:
+        raise InputError(
+            f"launch {launch} was a rehearsal: its backup ({saved.path.name}) is of the "
+            "rehearsal's own database, and golive never restores it onto "
+            f"{rehearsal.production_of(row.environment)}"
+        )
     _, url = database_of(manifest, row.environment)
     restore_backup(url, saved)
     console.print(

@@ -6,6 +6,7 @@ env file values are read from disk inside the gate that needs them (`service_env
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from golive import manifest as manifest_mod
-from golive import settings
+from golive import rehearsal, settings
 from golive.backends import DeployBackend, open_backend
 from golive.envfile import Redactor, read_env, resolve_database_url
 from golive.manifest import Manifest, Service
@@ -62,20 +63,62 @@ class LaunchContext:
         return self.launch_dir / "evidence" / gate
 
     def services(self) -> list[Service]:
-        """The services this variant deploys, in start order (soft: core services only)."""
+        """The services this variant deploys, in start order (soft: core services only); a
+        rehearsal's on ports of its own."""
         names = {s.name for s in self.manifest.services if self.variant != "soft" or s.core}
-        return self.manifest.services_in_start_order(names)
+        services = self.manifest.services_in_start_order(names)
+        if not self.rehearsal:
+            return services
+        moved = self.rehearsal_ports()
+        return [s.model_copy(update={"port": moved[s.port]}) for s in services]
+
+    def rehearsal_ports(self) -> dict[int, int]:
+        """Production port → this rehearsal's port, for every service of the manifest."""
+        chosen = rehearsal.ports(
+            self.environment_dir, {s.name: s.port for s in self.manifest.services}
+        )
+        return {s.port: chosen[s.name] for s in self.manifest.services}
 
     def backend(self) -> DeployBackend:
         return open_backend(self.environment_dir, self.environment, self.manifest)
 
     def env_values(self) -> dict[str, str]:
-        """The production env file's values, with the database URL placed in this environment."""
+        """The production env file's values, with the database URL placed in this environment;
+        a rehearsal's point at its own database and its own service ports."""
         values = read_env(self.manifest.path(self.manifest.env.production))
         key = self.manifest.database.url_env
+        if not self.rehearsal:
+            if key in values:
+                values[key] = resolve_database_url(values[key], self.data_dir)
+            return values
+        values = rehearsal.follow_ports(values, self.rehearsal_ports())
         if key in values:
-            values[key] = resolve_database_url(values[key], self.data_dir)
+            values[key] = rehearsal.database_url(
+                self.production_database_url(values[key]), self.data_dir, self.launch_id
+            )
         return values
+
+    def production_database_url(self, value: str) -> str:
+        """The database URL production uses, as the env file's value resolves there."""
+        production_dir = settings.environment_dir(rehearsal.production_of(self.environment))
+        return resolve_database_url(value, production_dir / "data")
+
+    def prepare_rehearsal(self) -> list[str]:
+        """Make this rehearsal's own database and choose its ports (idempotent)."""
+        raw = read_env(self.manifest.path(self.manifest.env.production))
+        key = self.manifest.database.url_env
+        moved = self.rehearsal_ports()
+        lines = [f"rehearsal ports: {', '.join(f'{a}->{b}' for a, b in moved.items())}"]
+        if key in raw:
+            lines.append(
+                rehearsal.create_database(
+                    self.production_database_url(raw[key]),
+                    self.env_values()[key],
+                    self.manifest.database.rehearsal_data,
+                    settings.backup_dir(self.environment),
+                )
+            )
+        return lines
 
     def service_env(self) -> dict[str, str]:
         """What a service's own environment holds: the env file's values and the environment's
@@ -89,9 +132,13 @@ class LaunchContext:
             return Redactor({})
 
     def teardown(self) -> None:
-        """Stop everything this environment runs and delete its data; keep the service logs."""
+        """Stop everything this environment runs and delete its data (a rehearsal's own
+        PostgreSQL database too); keep the service logs."""
         self.backend().stop_all()
         stop_prometheus(self.environment_dir)
+        key = self.manifest.database.url_env
+        with contextlib.suppress(Exception):  # gone already, or never made: nothing to drop
+            rehearsal.drop_database(self.env_values().get(key, ""))
         logs = self.environment_dir / "logs"
         if logs.is_dir():
             shutil.copytree(logs, self.launch_dir / "evidence" / "service-logs", dirs_exist_ok=True)

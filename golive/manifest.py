@@ -31,6 +31,10 @@ class Database(Strict):
     url_env: str = Field("DATABASE_URL", description="env key holding the database URL")
     alembic_ini: Path = Field(description="the target's alembic.ini")
     timeout: float = Field(300, gt=0)
+    rehearsal_data: Literal["copy", "empty"] = Field(
+        "copy",
+        description="a rehearsal's own database starts as a copy of production's, or empty",
+    )
 
 
 class EnvFiles(Strict):

@@ -23,6 +23,12 @@ def environment_dir(environment: str) -> Path:
     return home() / "environments" / environment
 
 
+def backup_dir(environment: str) -> Path:
+    """Database backups of one environment: outside its folder, so a rehearsal torn down keeps
+    its backups restorable for as long as the ledger lists them."""
+    return home() / "backups" / environment
+
+
 def release_store() -> Path:
     """Immutable, content-addressed releases, shared by environments (like an image store)."""
     return home() / "releases"

@@ -7,6 +7,7 @@ import contextlib
 from prefect import task
 from sqlalchemy.exc import SQLAlchemyError
 
+from golive import settings
 from golive.context import LaunchContext
 from golive.gates.migrate import current_revision, migrate, revert
 from golive.gates.outputs import MigrateOutput
@@ -35,7 +36,7 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         m.path(m.database.alembic_ini),
         m.database.url_env,
         url,
-        ctx.environment_dir / "backups",
+        settings.backup_dir(ctx.environment),
         ctx.evidence_dir("migrate"),
         ctx.redactor(),
         m.database.timeout,

@@ -46,6 +46,28 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+NICKNAME_REVISION = '''"""Nickname."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+
+
+def upgrade():
+    op.add_column("users", sa.Column("nickname", sa.String(40)))
+
+
+def downgrade():
+    op.drop_column("users", "nickname")
+'''
+
+
+def add_nickname_revision(target: Path) -> None:
+    """A new alembic revision 0004 (a nullable column) in a copy of the example."""
+    (target.parent / "migrations" / "versions" / "0004_nickname.py").write_text(NICKNAME_REVISION)
+
+
 def golive_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "golive.cli", *args]
 

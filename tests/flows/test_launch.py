@@ -32,7 +32,7 @@ from golive.gates.migrate import current_revision
 from golive.ledger import open_ledger
 from golive.manifest import load
 from golive.request import LaunchRequest
-from tests.conftest import run_golive
+from tests.conftest import add_nickname_revision, run_golive
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 GATES = [
@@ -299,13 +299,7 @@ def test_golive_restore_puts_back_the_backup_a_launch_took(target: Path, golive_
     first = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
     assert first["verdict"] == "GO", first["reasons"]
     db = golive_home / "environments" / "production" / "data" / "azora.db"
-    revision = target.parent / "migrations" / "versions" / "0004_nickname.py"
-    revision.write_text(
-        '"""Nickname."""\nimport sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0004"\n'
-        'down_revision = "0003"\n\n\ndef upgrade():\n'
-        '    op.add_column("users", sa.Column("nickname", sa.String(40)))\n\n\n'
-        'def downgrade():\n    op.drop_column("users", "nickname")\n'
-    )
+    add_nickname_revision(target)
     second = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
     assert second["verdict"] == "GO", second["reasons"]
     assert current_revision(f"sqlite:///{db}") == "0004"

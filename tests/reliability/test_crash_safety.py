@@ -23,25 +23,9 @@ import pytest
 from golive.backends.process import ProcessBackend
 from golive.gates.migrate import current_revision
 from golive.ledger import Ledger
-from tests.conftest import golive_argv, golive_env, run_golive
+from tests.conftest import add_nickname_revision, golive_argv, golive_env, run_golive
 
 pytestmark = pytest.mark.slow
-
-REVISION_0004 = '''"""Nickname."""
-import sqlalchemy as sa
-from alembic import op
-
-revision = "0004"
-down_revision = "0003"
-
-
-def upgrade():
-    op.add_column("users", sa.Column("nickname", sa.String(40)))
-
-
-def downgrade():
-    op.drop_column("users", "nickname")
-'''
 
 # Waits (bounded) until the test creates `gate`, after saying it started by creating `marker`.
 BLOCKER = """
@@ -121,10 +105,6 @@ def launches(target: Path, golive_home: Path) -> Iterator[Launches]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def new_release_with_a_migration(target: Path) -> None:
-    (target.parent / "migrations" / "versions" / "0004_nickname.py").write_text(REVISION_0004)
-
-
 def block_in_smoke(target: Path, marker: Path, gate: Path) -> None:
     """The new api release gets an endpoint that waits for `gate`, and a critical smoke check
     calls it: the launch stops in Hour 2 with the new release deployed and the database
@@ -181,7 +161,7 @@ def test_kill_9_in_hour_2_then_a_rerun_recovers_and_goes_live(
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     good = api_release(launches.home)
     marker, gate = tmp_path / "in-smoke", tmp_path / "go-on"
-    new_release_with_a_migration(target)
+    add_nickname_revision(target)
     block_in_smoke(target, marker, gate)
 
     proc = launches.start(tmp_path / "killed.log")
@@ -203,7 +183,7 @@ def test_kill_9_in_hour_1_then_a_rerun_reverts_the_migration_first(
     first = launches.run()
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     marker, gate = tmp_path / "in-tests", tmp_path / "go-on"
-    new_release_with_a_migration(target)
+    add_nickname_revision(target)
     block_in_tests(target, marker, gate)
 
     proc = launches.start(tmp_path / "killed.log")
@@ -227,7 +207,7 @@ def test_ctrl_c_after_deploy_undoes_the_launch_and_exits_130(
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     good = api_release(launches.home)
     marker, gate = tmp_path / "in-smoke", tmp_path / "go-on"
-    new_release_with_a_migration(target)
+    add_nickname_revision(target)
     block_in_smoke(target, marker, gate)
 
     log = tmp_path / "interrupted.log"
