@@ -7,6 +7,8 @@ env file values are read from disk inside the gate that needs them (`service_env
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +19,8 @@ from golive import manifest as manifest_mod
 from golive import rehearsal, settings
 from golive.backends import DeployBackend, open_backend
 from golive.envfile import Redactor, read_env, resolve_database_url
+from golive.gates.deploy import PreviousRelease
+from golive.ledger.store import LiveRelease
 from golive.manifest import Manifest, Service
 from golive.monitoring.prometheus import stop_prometheus
 
@@ -62,11 +66,15 @@ class LaunchContext:
     def evidence_dir(self, gate: str) -> Path:
         return self.launch_dir / "evidence" / gate
 
-    def services(self) -> list[Service]:
-        """The services this variant deploys, in start order (soft: core services only); a
-        rehearsal's on ports of its own."""
+    def planned_services(self) -> list[Service]:
+        """The services this variant deploys, in start order (soft: core services only), as the
+        manifest gives them: what is built, identical for a rehearsal and production."""
         names = {s.name for s in self.manifest.services if self.variant != "soft" or s.core}
-        services = self.manifest.services_in_start_order(names)
+        return self.manifest.services_in_start_order(names)
+
+    def services(self) -> list[Service]:
+        """The services as they run in this environment: a rehearsal's on ports of its own."""
+        services = self.planned_services()
         if not self.rehearsal:
             return services
         moved = self.rehearsal_ports()
@@ -124,6 +132,31 @@ class LaunchContext:
         """What a service's own environment holds: the env file's values and the environment's
         name. Backends add what their runtime needs (a local process: the host's PATH)."""
         return {**self.env_values(), "GOLIVE_ENVIRONMENT": self.environment}
+
+    def save_config(self) -> None:
+        """Keep the configuration this launch's releases run with (0600), for a rollback."""
+        path = settings.config_snapshot(self.environment, self.launch_id)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            json.dump(self.service_env(), out)
+
+    def previous_releases(self, live: dict[str, LiveRelease]) -> dict[str, PreviousRelease]:
+        """What a rollback puts back: each live release with the configuration its launch ran
+        it with (this launch's configuration if that was not kept)."""
+        current = self.service_env()
+
+        def config_of(launch_id: int) -> dict[str, str]:
+            try:
+                path = settings.config_snapshot(self.environment, launch_id)
+                return {str(k): str(v) for k, v in json.loads(path.read_text()).items()}
+            except (OSError, ValueError):
+                return current
+
+        return {
+            name: PreviousRelease(rel.release, config_of(rel.launch_id))
+            for name, rel in live.items()
+        }
 
     def redactor(self) -> Redactor:
         try:

@@ -124,5 +124,4 @@ def serve_last_good(ctx: LaunchContext, ledger: Ledger) -> list[str]:
     ]
     if not wrong:
         return ["services: the last GO release is serving"]
-    previous = {name: rel.release for name, rel in live.items()}
-    return [o.line for o in rollback(wrong, previous, backend, ctx.service_env())]
+    return [o.line for o in rollback(wrong, ctx.previous_releases(live), backend)]

@@ -29,6 +29,12 @@ def backup_dir(environment: str) -> Path:
     return home() / "backups" / environment
 
 
+def config_snapshot(environment: str, launch_id: int) -> Path:
+    """The env values a launch's releases were started with (secrets: kept 0600, read back
+    only to roll back to that launch's releases with their own configuration)."""
+    return environment_dir(environment) / "config" / f"launch-{launch_id}.json"
+
+
 def release_store() -> Path:
     """Immutable, content-addressed releases, shared by environments (like an image store)."""
     return home() / "releases"

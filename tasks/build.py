@@ -21,7 +21,7 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     """Each service's release id (a hash of its build context), the store and base image."""
     ctx: LaunchContext = parameters["ctx"]
     store = settings.release_store()
-    parts = [f"{svc.name}={release_id(ctx.manifest, svc)}" for svc in ctx.services()]
+    parts = [f"{svc.name}={release_id(ctx.manifest, svc)}" for svc in ctx.planned_services()]
     if ctx.manifest.backend == "docker":  # images too: a process build names none
         parts.append(f"docker={images.base_image(ctx.manifest.docker.base_image)}")
     # Keys name files in the result store: hash them rather than embed a path.
@@ -34,7 +34,7 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
 @task(name="build", cache_key_fn=cache_key, persist_result=True)
 def build_gate(ctx: LaunchContext) -> GateResult:
     """An immutable release of each of this variant's services (and its image, on docker)."""
-    return build(ctx.manifest, ctx.services(), settings.release_store(), ctx.launch_id)
+    return build(ctx.manifest, ctx.planned_services(), settings.release_store(), ctx.launch_id)
 
 
 def releases_present(built: BuildOutput) -> bool:

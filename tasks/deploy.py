@@ -25,16 +25,13 @@ def deploy_gate(ctx: LaunchContext, built: BuildOutput) -> GateResult:
         ctx.services(), built.releases, ctx.backend(), ctx.service_env(), ctx.redactor()
     )
     if result.status is Status.PASSED:
+        ctx.save_config()
         open_ledger().record_candidates(ctx.launch_id, ctx.environment, built.releases)
     return result
 
 
 @task(name="rollback")
 def rollback_release(ctx: LaunchContext, previous: dict[str, LiveRelease]) -> list[ServiceRollback]:
-    """Stop this launch's release and start `previous` (what was live before it) again."""
-    return rollback(
-        ctx.services(),
-        {name: live.release for name, live in previous.items()},
-        ctx.backend(),
-        ctx.service_env(),
-    )
+    """Stop this launch's release and start `previous` (what was live before it) again, each
+    with the configuration it ran with."""
+    return rollback(ctx.services(), ctx.previous_releases(previous), ctx.backend())

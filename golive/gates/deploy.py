@@ -8,6 +8,7 @@ previous release back is `rollback`, which the flow calls after a NO-GO.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from golive.backends import DeployBackend
@@ -90,14 +91,20 @@ def deploy(
     )
 
 
+@dataclass(frozen=True)
+class PreviousRelease:
+    """A release to put back, with the configuration it ran with (secret: never logged)."""
+
+    release: BuiltRelease
+    env: dict[str, str] = field(repr=False)
+
+
 def rollback(
-    services: list[Service],
-    previous: dict[str, BuiltRelease],
-    backend: DeployBackend,
-    env: dict[str, str],
+    services: list[Service], previous: dict[str, PreviousRelease], backend: DeployBackend
 ) -> list[ServiceRollback]:
     """Stop the new release and start each service's previous release again, as it was built
-    (its own command, port and health path, not the new manifest's): what happened to each."""
+    (its own command, port and health path, not the new manifest's) and with the configuration
+    it ran with (not the new env file's): what happened to each."""
     outcomes = []
     for svc in reversed(services):
         backend.stop(svc.name)
@@ -106,13 +113,13 @@ def rollback(
         if before is None:
             outcomes.append(ServiceRollback(service=svc.name, outcome="stopped"))
             continue
-        path = Path(before.path)
-        problem = start_and_wait(backend, release_service(path), path, before.release_id, env)
+        path, rid = Path(before.release.path), before.release.release_id
+        problem = start_and_wait(backend, release_service(path), path, rid, before.env)
         outcomes.append(
             ServiceRollback(
                 service=svc.name,
                 outcome="failed" if problem else "restored",
-                release_id=before.release_id,
+                release_id=rid,
                 problem=problem or "",
             )
         )

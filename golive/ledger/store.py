@@ -38,10 +38,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @dataclass(frozen=True)
 class LiveRelease:
-    """A service's live release in an environment (the last known good), and since when."""
+    """A service's live release in an environment (the last known good): the launch that made
+    it live (whose configuration it runs with), and since when."""
 
     release: BuiltRelease
     since: datetime
+    launch_id: int
 
 
 class Ledger:
@@ -170,7 +172,7 @@ class Ledger:
             )
             return {
                 r.service: LiveRelease(
-                    BuiltRelease(release_id=r.release_id, path=r.path), r.created_at
+                    BuiltRelease(release_id=r.release_id, path=r.path), r.created_at, r.launch_id
                 )
                 for r in rows
             }

@@ -21,7 +21,7 @@ from golive.backends import BackendError, images
 from golive.backends.docker import DockerBackend
 from golive.envfile import Redactor, read_env
 from golive.gates.build import build
-from golive.gates.deploy import deploy, rollback
+from golive.gates.deploy import PreviousRelease, deploy, rollback
 from golive.gates.migrate import migrate
 from golive.gates.outputs import BuiltRelease
 from golive.manifest import Manifest, load
@@ -170,7 +170,7 @@ def test_rollback_runs_the_previous_release_image_again(docker_target: Path, env
     assert deploy(services, second, backend, env, Redactor({})).status is Status.PASSED
     assert backend.running() == {"api": second["api"].release_id}
 
-    outcomes = rollback(services, {"api": first["api"]}, backend, env)
+    outcomes = rollback(services, {"api": PreviousRelease(first["api"], env)}, backend)
     assert [o.line for o in outcomes] == [
         f"api: release {first['api'].release_id[:8]} serving again"
     ]

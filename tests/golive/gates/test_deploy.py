@@ -12,7 +12,7 @@ import pytest
 from golive.backends.process import ProcessBackend
 from golive.envfile import Redactor, read_env
 from golive.gates.build import build
-from golive.gates.deploy import deploy, rollback
+from golive.gates.deploy import PreviousRelease, deploy, rollback
 from golive.gates.migrate import migrate
 from golive.gates.outputs import BuiltRelease
 from golive.manifest import Manifest, load
@@ -93,7 +93,7 @@ def test_rollback_brings_the_previous_release_back(target: Path, env_dir: Path) 
     services = [m.service("api")]
     backend = ProcessBackend(env_dir)
     assert deploy(services, releases, backend, env, Redactor({})).status is Status.PASSED
-    outcomes = rollback(services, {"api": releases["api"]}, backend, env)
+    outcomes = rollback(services, {"api": PreviousRelease(releases["api"], env)}, backend)
     assert [o.line for o in outcomes] == [
         f"api: release {releases['api'].release_id[:8]} serving again"
     ]
