@@ -20,6 +20,7 @@ from golive.context import LaunchContext
 from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
 from golive.ledger.store import LiveRelease
+from golive.monitoring.prometheus import stop_prometheus
 from golive.report import LaunchReport, NoGo
 from golive.request import LaunchRequest
 from golive.results import GateResult
@@ -98,6 +99,8 @@ def finish(
     if ctx.rehearsal:
         ctx.teardown()
         ledger.retire_environment(ctx.environment)
+    elif not report.scorecard.go and not ledger.live_releases(ctx.environment):
+        stop_prometheus(ctx.environment_dir)  # nothing live to watch: none left running
     send_notification(request, report)
     release(ctx)
     get_run_logger().info("verdict: %s", report.verdict)

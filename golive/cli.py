@@ -28,6 +28,7 @@ from golive.errors import GoliveError, InputError, OperationFailed, Refused
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
+from golive.monitoring.prometheus import running_url
 from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
 
@@ -218,6 +219,11 @@ def status(
             rel.since.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
         )
     console.print(table)
+    url = running_url(settings.environment_dir(environment))
+    console.print(f"prometheus: {url or 'not running (golive started none here)'}")
+    holder = open_ledger().lock_holder(environment)
+    if holder is not None:
+        console.print(f"lock: launch {holder.launch_id}, lease until {holder.expires_at} UTC")
 
 
 @app.command()

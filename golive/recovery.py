@@ -23,6 +23,8 @@ from golive.gates.deploy import rollback
 from golive.gates.migrate import current_revision, revert
 from golive.ledger import Ledger, open_ledger
 from golive.ledger.models import EnvironmentLock, Launch, utcnow
+from golive.monitoring import MonitoringError
+from golive.monitoring.prometheus import find_binary, running_url, start_prometheus
 
 
 def recover(
@@ -46,6 +48,7 @@ def recover(
     else:
         lines += revert_database(ctx, launch, ledger)
         lines += serve_last_good(ctx, ledger)
+        lines += watch_last_good(ctx, ledger)
     ledger.roll_back(launch.id, launch.environment)
     ledger.unlock_environment(launch.environment, launch.id)
     ledger.record_event(launch.environment, launch.id, "recover", actor, "; ".join([why, *lines]))
@@ -109,6 +112,24 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
         m.database.timeout,
     )
     return [line]
+
+
+def watch_last_good(ctx: LaunchContext, ledger: Ledger) -> list[str]:
+    """The Prometheus golive runs for the environment watching what is live again, if golive
+    runs one there (an existing Prometheus at a URL is not golive's to start)."""
+    cfg = ctx.manifest.monitoring
+    live = ledger.live_releases(ctx.environment)
+    if cfg.prometheus_url or not live or find_binary(cfg.prometheus_binary) is None:
+        return []
+    if running_url(ctx.environment_dir):
+        return ["monitoring: Prometheus is running"]
+    services = [s for s in ctx.manifest.services_in_start_order() if s.name in live]
+    rule_files = [ctx.manifest.path(p) for p in cfg.rule_files]
+    try:
+        url = start_prometheus(ctx.environment_dir, services, cfg, rule_files, cfg.wait_s)
+    except MonitoringError as exc:
+        return [f"monitoring: Prometheus could not be started again: {exc}"]
+    return [f"monitoring: Prometheus started again at {url}"]
 
 
 def serve_last_good(ctx: LaunchContext, ledger: Ledger) -> list[str]:
