@@ -27,13 +27,17 @@ from tests.conftest import add_nickname_revision, golive_argv, golive_env, run_g
 
 pytestmark = pytest.mark.slow
 
-# Waits (bounded) until the test creates `gate`, after saying it started by creating `marker`.
+# Waits (bounded) until the test creates `gate`, after saying it started by creating `marker`;
+# then reports one passing test as JUnit XML.
 BLOCKER = """
 import pathlib, sys, time
 pathlib.Path(sys.argv[1]).touch()
 deadline = time.monotonic() + 600
 while not pathlib.Path(sys.argv[2]).exists() and time.monotonic() < deadline:
     time.sleep(0.1)
+pathlib.Path("blocker.xml").write_text(
+    '<testsuite name="blocker" tests="1"><testcase classname="b" name="waits"/></testsuite>'
+)
 """
 
 BLOCKING_ENDPOINT = """
