@@ -8,6 +8,7 @@ CI=true: CI must never pass by skipping.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typing import NoReturn, TypeVar
 
 import pytest
 
+from golive.backends import BackendError, images
 from golive.gates.outputs import BuildOutput, BuiltRelease, GateOutput
 from golive.results import GateResult
 
@@ -193,3 +195,41 @@ def target(tmp_path: Path) -> Path:
     # Git checks files out 0644; a production env file is kept 0600 (configure warns otherwise).
     (copy / ".env.production").chmod(0o600)
     return copy / "launch.toml"
+
+
+LOCAL_BASE = "golive/python-base:bookworm"
+
+
+def base_image_or_missing() -> str:
+    """The base image to build from: GOLIVE_BASE_IMAGE, else the local one .ci/docker.sh makes."""
+    try:
+        engine = images.client()
+    except BackendError as exc:
+        missing(f"no Docker engine: {exc}")
+    wanted = os.environ.get(images.BASE_IMAGE_ENV) or LOCAL_BASE
+    try:
+        engine.images.get(wanted)
+    except Exception:
+        missing(f"base image {wanted} missing: run docker/build-base-image.sh")
+    return wanted
+
+
+def dockerize(launch_toml: Path, base: str, ports: dict[int, int]) -> None:
+    """Switch a copy of the example to the docker backend, on other ports."""
+    text = launch_toml.read_text()
+    for old, new in ports.items():
+        text = text.replace(f"port = {old}", f"port = {new}")
+    text = re.sub(r'^backend = "process"$', 'backend = "docker"', text, flags=re.M)
+    launch_toml.write_text(text + f'\n[docker]\nbase_image = "{base}"\n')
+
+
+DOCKER_PORTS = {18101: 18201, 18102: 18202, 18103: 18203}
+
+
+@pytest.fixture
+def docker_target(target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example on the docker backend (ports 182xx), with a base image the engine has."""
+    base = base_image_or_missing()
+    monkeypatch.delenv(images.BASE_IMAGE_ENV, raising=False)  # the manifest's value applies
+    dockerize(target, base, DOCKER_PORTS)
+    return target

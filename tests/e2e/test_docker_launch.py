@@ -6,51 +6,20 @@ Needs a Docker engine and a base image (`.ci/docker.sh` gives both). Ports 182xx
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
 from golive import settings
-from golive.backends import BackendError, images
 from golive.backends.docker import DockerBackend
 from golive.cli import app
 from golive.request import LaunchRequest
 
 pytestmark = pytest.mark.slow
 ENVIRONMENT = "production"
-LOCAL_BASE = "golive/python-base:bookworm"
-
-
-def missing(reason: str) -> NoReturn:
-    """Skip on a user's machine, fail under CI=true (CI must never pass by skipping)."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: a missing component fails, it does not skip)")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def docker_target(target: Path) -> Path:
-    try:
-        engine = images.client()
-    except BackendError as exc:
-        missing(f"no Docker engine: {exc}")
-    base = os.environ.get(images.BASE_IMAGE_ENV) or LOCAL_BASE
-    try:
-        engine.images.get(base)
-    except Exception:
-        missing(f"base image {base} missing: run docker/build-base-image.sh")
-    text = target.read_text()
-    for old, new in {18101: 18201, 18102: 18202, 18103: 18203}.items():
-        text = text.replace(f"port = {old}", f"port = {new}")
-    text = re.sub(r'^backend = "process"$', 'backend = "docker"', text, flags=re.M)
-    target.write_text(text + f'\n[docker]\nbase_image = "{base}"\n')
-    return target
 
 
 @pytest.fixture

@@ -7,17 +7,16 @@ runs) for speed; every container a test starts is removed after it.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import pytest
 
-from golive.backends import BackendError, images
+from golive.backends import images
 from golive.backends.docker import DockerBackend
 from golive.envfile import Redactor, read_env
 from golive.gates.build import build
@@ -27,49 +26,6 @@ from golive.gates.outputs import BuiltRelease
 from golive.manifest import Manifest, load
 from golive.results import Status
 from tests.conftest import releases_of
-
-LOCAL_BASE = "golive/python-base:bookworm"
-
-
-def missing(reason: str) -> NoReturn:
-    """Skip on a user's machine, fail under CI=true (CI must never pass by skipping)."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: a missing component fails, it does not skip)")
-    pytest.skip(reason)
-
-
-def base_image_or_missing() -> str:
-    """The base image to build from: GOLIVE_BASE_IMAGE, else the local one .ci/docker.sh makes."""
-    try:
-        engine = images.client()
-    except BackendError as exc:
-        missing(f"no Docker engine: {exc}")
-    wanted = os.environ.get(images.BASE_IMAGE_ENV) or LOCAL_BASE
-    try:
-        engine.images.get(wanted)
-    except Exception:
-        missing(f"base image {wanted} missing: run docker/build-base-image.sh")
-    return wanted
-
-
-def dockerize(launch_toml: Path, base: str, ports: dict[int, int]) -> None:
-    """Switch a copy of the example to the docker backend, on other ports."""
-    text = launch_toml.read_text()
-    for old, new in ports.items():
-        text = text.replace(f"port = {old}", f"port = {new}")
-    text = re.sub(r'^backend = "process"$', 'backend = "docker"', text, flags=re.M)
-    launch_toml.write_text(text + f'\n[docker]\nbase_image = "{base}"\n')
-
-
-PORTS = {18101: 18201, 18102: 18202, 18103: 18203}
-
-
-@pytest.fixture
-def docker_target(target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    base = base_image_or_missing()
-    monkeypatch.delenv(images.BASE_IMAGE_ENV, raising=False)  # the manifest's value applies
-    dockerize(target, base, PORTS)
-    return target
 
 
 @pytest.fixture
