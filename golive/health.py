@@ -17,6 +17,13 @@ def service_url(service: Service, path: str = "") -> str:
     return f"http://127.0.0.1:{service.port}{path}"
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -26,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from golive import backup as backups
 from golive.errors import InputError, OperationFailed
+from golive.health import free_port
 
 SUFFIX = "-rehearsal"
 PORTS_FILE = "ports.json"
@@ -114,12 +114,6 @@ def drop_database(rehearsal_url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     finally:
         engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ports(environment_dir: Path, production_ports: dict[str, int]) -> dict[str, int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Any
 from golive import runner
 from golive.errors import ToolError
 from golive.gates.outputs import EndpointStats, LoadOutput, Margin
-from golive.health import service_url
+from golive.health import free_port, service_url
 from golive.manifest import LoadProfile, Service
 from golive.results import GateResult, failed, passed
 
@@ -72,13 +71,6 @@ def service_urls(services: list[Service]) -> dict[str, str]:
     return {
         f"GOLIVE_SERVICE_{s.name.upper().replace('-', '_')}_URL": service_url(s) for s in services
     }
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on now (for the locust master's worker socket)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(histogram: dict[float, int], q: float) -> float:

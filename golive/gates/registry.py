@@ -136,11 +136,6 @@ def required_gates(variant: Variant) -> tuple[str, ...]:
     return tuple(g.name for g in GATES if variant in g.required_in)
 
 
-def hour_gates(hour: int) -> tuple[str, ...]:
-    """The gates of one hour of the plan, in plan order."""
-    return tuple(g.name for g in GATES if g.hour == hour)
-
-
 def markdown_table() -> str:
     """The README's gate table, written from this list (a test keeps the README in step)."""
     lines = [

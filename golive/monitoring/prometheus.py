@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import httpx
 import yaml
 
 from golive import runner
-from golive.health import wait_healthy
+from golive.health import free_port, wait_healthy
 from golive.manifest import Monitoring, Service
 from golive.monitoring.interface import MonitoringError
 
@@ -99,12 +98,6 @@ def write_config(environment_dir: Path, config: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def startup_error(log_path: Path, rule_files: list[Path]) -> str:
@@ -198,13 +191,6 @@ def api_get(client: httpx.Client, url: str, path: str, **params: str) -> Any:
     if body.get("status") != "success":
         raise PrometheusError(f"{body.get('errorType', 'error')}: {body.get('error', '?')}")
     return body["data"]
-
-
-def is_ready(client: httpx.Client, url: str) -> bool:
-    try:
-        return client.get(f"{url}/-/ready").status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def target_for(service: Service, targets: list[dict[str, Any]]) -> dict[str, Any] | None:

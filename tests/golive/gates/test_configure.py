@@ -22,6 +22,7 @@ import pytest
 from golive.envfile import parse_env, read_env
 from golive.gates.configure import configure, tcp_failure
 from golive.gates.configure_rules import RULES
+from golive.health import free_port
 from golive.manifest import EnvFiles, load
 from golive.results import GateResult, Status
 
@@ -41,14 +42,6 @@ def corpus_spec(production: str, **kw: object) -> EnvFiles:
             **kw,
         }
     )
-
-
-def free_port() -> int:
-    """A port nothing listens on: bound, then closed again."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 
 from golive.gates.monitor import monitor
 from golive.gates.outputs import MonitorOutput
+from golive.health import free_port
 from golive.manifest import Monitoring
 from golive.monitoring import prometheus as prom
 from golive.results import Status
@@ -131,7 +132,7 @@ def test_require_prometheus_blocks_without_one(env_dir: Path) -> None:
 
 
 def test_require_prometheus_names_a_url_that_does_not_answer(env_dir: Path) -> None:
-    url = f"http://127.0.0.1:{prom.free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     cfg = Monitoring(prometheus_url=url, require_prometheus=True, wait_s=1)
     with serve_metrics() as port:
         result = monitor([service("alpha", port)], env_dir, cfg)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from golive.gates.load import free_port
 from golive.gates.smoke import smoke
+from golive.health import free_port
 from golive.manifest import Service, SmokeCheck
 from golive.results import Status
 
