@@ -197,7 +197,10 @@ def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = WORKER
     for proc in workers:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        runner.stop_group(proc.pid, grace_s=5)
+        if proc.poll() is None:
+            runner.stop_group(proc.pid, grace_s=5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)  # its exit status, for the caller (stop_group may have reaped it)
 
 
 def _run_master(

@@ -180,7 +180,7 @@ def stats(**kw: float) -> RunStats:
         3,
         1000,
         int(kw.get("failures", 0)),
-        endpoints=[],
+        endpoints=(),
         evidence=[],
         **{k: v for k, v in values.items() if k != "failures"},
     )
@@ -225,7 +225,7 @@ def test_workers_whose_master_never_answers_are_stopped(tmp_path: Path) -> None:
 
 def test_margins_give_each_set_threshold_its_headroom(tmp_path: Path) -> None:
     tight = profile(tmp_path / "l.py", p95_ms=40, max_failure_ratio=0, min_rps=50)
-    rows = {m["threshold"]: m for m in margins(tight, stats())}
+    rows = {m.threshold: m for m in margins(tight, stats())}
     assert set(rows) == {"p95_ms", "max_failure_ratio", "min_rps"}
-    assert rows["p95_ms"]["headroom"] == "50%" and rows["min_rps"]["headroom"] == "100%"
-    assert rows["max_failure_ratio"]["headroom_ratio"] == 0.0
+    assert rows["p95_ms"].headroom == "50%" and rows["min_rps"].headroom == "100%"
+    assert rows["max_failure_ratio"].headroom_ratio == 0.0

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from golive.gates.tests import tests
+from golive.gates.tests import tests as run_gate
 from golive.manifest import Suite, load
 from golive.results import Status
 
 
 def test_the_example_suite_passes_with_counts_and_evidence(target: Path, tmp_path: Path) -> None:
     m = load(target)
-    result = tests(m.suites, m.root, tmp_path / "evidence")
+    result = run_gate(m.suites, m.root, tmp_path / "evidence")
     assert result.status is Status.PASSED, result.summary
     assert result.details[0]["passed"] > 5 and result.details[0]["failed"] == 0
     assert Path(result.evidence[0]).read_text().startswith("<?xml")
@@ -22,7 +22,7 @@ def test_a_failing_test_blocks_and_is_named(target: Path, tmp_path: Path) -> Non
         "def test_refund_is_negative():\n    assert 1 + 1 == 3\n"
     )
     m = load(target)
-    result = tests(m.suites, m.root, tmp_path / "evidence")
+    result = run_gate(m.suites, m.root, tmp_path / "evidence")
     assert result.status is Status.FAILED and result.blocks_launch
     assert "test_refund_is_negative" in result.summary
     assert result.details[0]["failed"] == 1
@@ -32,7 +32,7 @@ def test_a_non_critical_suite_only_warns(target: Path, tmp_path: Path) -> None:
     target.write_text(target.read_text().replace("critical = true", "critical = false", 1))
     (target.parent / "tests" / "test_refunds.py").write_text("def test_x():\n    assert False\n")
     m = load(target)
-    result = tests(m.suites, m.root, tmp_path / "evidence")
+    result = run_gate(m.suites, m.root, tmp_path / "evidence")
     assert result.status is Status.WARNED and not result.blocks_launch
 
 
@@ -43,7 +43,7 @@ def test_a_command_that_writes_no_junit_fails_clearly(target: Path, tmp_path: Pa
         )
     )
     m = load(target)
-    result = tests(m.suites, m.root, tmp_path / "evidence")
+    result = run_gate(m.suites, m.root, tmp_path / "evidence")
     assert result.status is Status.FAILED
     assert "no JUnit XML at .golive-reports/unit.xml" in result.summary
 
@@ -71,7 +71,7 @@ def test_first_error_line_duration_and_coverage_are_reported(tmp_path: Path) -> 
         coverage=Path("out/coverage.xml"),
         critical=False,
     )
-    result = tests([suite], tmp_path, tmp_path / "evidence")
+    result = run_gate([suite], tmp_path, tmp_path / "evidence")
     (row,) = result.details
     assert row["failing"] == "t::bad: AssertionError: 3 != 4"
     assert row["coverage"] == "81.2%"
@@ -87,6 +87,6 @@ def test_a_suite_over_its_timeout_is_stopped_and_blocks(tmp_path: Path) -> None:
         junit=Path("junit.xml"),
         timeout=1,
     )
-    result = tests([suite], tmp_path, tmp_path / "evidence")
+    result = run_gate([suite], tmp_path, tmp_path / "evidence")
     assert result.status is Status.FAILED
     assert "suite slow: command timed out after 1s" in result.summary
