@@ -1,5 +1,5 @@
 """Shared fixtures: one Prefect test harness per session, a golive home per test, a copy of the
-example target to alter, and the real advisory data beside the repository.
+example target to alter, and the real advisory records shipped with the tests.
 
 A test whose component is missing skips with the reason on a user's machine and fails under
 CI=true: CI must never pass by skipping.
@@ -25,7 +25,7 @@ from golive.results import GateResult
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "azora"
-SHARED_ADVISORIES = REPO_ROOT.parent / "shared" / "advisory-database"
+ADVISORIES = REPO_ROOT / "tests" / "fixtures" / "advisories"
 
 
 Output = TypeVar("Output", bound=GateOutput)
@@ -119,11 +119,11 @@ def require() -> Callable[[str], NoReturn]:
 
 
 @pytest.fixture(scope="session")
-def shared_advisories() -> Path:
-    """The real PyPA advisory snapshot beside the repository (tests only; golive never needs it)."""
-    if not (SHARED_ADVISORIES / "vulns").is_dir():
-        missing("real advisory data missing: ../shared/advisory-database beside the repository")
-    return SHARED_ADVISORIES
+def advisories() -> Path:
+    """Real OSV records from the PyPA advisory database, in its layout (`vulns/<package>/`):
+    the few the tests use, shipped with them (see tests/fixtures/advisories/README.md)."""
+    assert (ADVISORIES / "vulns").is_dir(), f"{ADVISORIES} is part of the repository"
+    return ADVISORIES
 
 
 POSTGRES_DEFAULT = "postgresql+psycopg://golive:golive-test-only@127.0.0.1:5432/postgres"

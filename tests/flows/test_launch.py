@@ -199,13 +199,11 @@ def test_hour_one_defects_are_no_go_before_anything_deploys(
     assert ProcessBackend(golive_home / "environments" / "production").running() == {}
 
 
-def test_a_vulnerable_pin_is_no_go_naming_the_advisory(
-    target: Path, shared_advisories: Path
-) -> None:
+def test_a_vulnerable_pin_is_no_go_naming_the_advisory(target: Path, advisories: Path) -> None:
     (target.parent / "requirements.txt").write_text(
         (target.parent / "requirements.txt").read_text() + "urllib3==1.24.1\n"
     )
-    edit(target, 'advisories = "advisories"', f'advisories = "{shared_advisories}"')
+    edit(target, 'advisories = "advisories"', f'advisories = "{advisories}"')
     report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=True))
     assert report["verdict"] == "NO-GO"
     assert report["reasons"][0].startswith("audit: ")

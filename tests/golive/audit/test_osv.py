@@ -130,8 +130,8 @@ def test_load_names_a_bad_record_file(tmp_path: Path) -> None:
         osv.load_records(tmp_path / "absent", ["demo-pkg"])
 
 
-def test_real_record_urllib3_pysec_2019_133(shared_advisories: Path) -> None:
-    records = osv.load_records(shared_advisories, ["urllib3"])
+def test_real_record_urllib3_pysec_2019_133(advisories: Path) -> None:
+    records = osv.load_records(advisories, ["urllib3"])
     (rec,) = [r for r in records if r["id"] == "PYSEC-2019-133"]  # fixed in 1.24.2
     assert osv.affects(rec, "urllib3", "1.24.1")
     assert osv.affects(rec, "URLLib3", "0.3")

@@ -18,10 +18,11 @@ from golive.gates.outputs import AuditOutput
 from golive.manifest import Audit
 from golive.results import Category, Status
 
-# Read off vulns/urllib3 and vulns/jinja2 of the snapshot: every record whose ECOSYSTEM range
-# holds the pinned version. Not there: urllib3 PYSEC-2017-98 (1.17 to 1.18.1), PYSEC-2018-32
-# (fixed 1.23), PYSEC-2020-149 (1.25.2 to 1.25.8), PYSEC-2021-59 (1.26.0 to 1.26.4); jinja2
-# PYSEC-2014-8 (fixed 2.7.2), PYSEC-2014-82 (fixed 2.7.3), PYSEC-2019-220 (fixed 2.8.1).
+# Read off vulns/urllib3 and vulns/jinja2 of tests/fixtures/advisories (both folders whole, as
+# in the PyPA snapshot): every record whose ECOSYSTEM range holds the pinned version. Not there:
+# urllib3 PYSEC-2017-98 (1.17 to 1.18.1), PYSEC-2018-32 (fixed 1.23), PYSEC-2020-149 (1.25.2 to
+# 1.25.8), PYSEC-2021-59 (1.26.0 to 1.26.4); jinja2 PYSEC-2014-8 (fixed 2.7.2), PYSEC-2014-82
+# (fixed 2.7.3), PYSEC-2019-220 (fixed 2.8.1).
 # Values: (pip-audit's fix versions, severity). Only the three 2023 urllib3 records carry a
 # CVSS vector (v3.1); the others have none, so their severity is unknown.
 URLLIB3_1_24_1 = {
@@ -61,9 +62,9 @@ def by_id(result: Any) -> dict[str, dict[str, Any]]:
 
 
 def test_vulnerable_pins_fail_with_ids_fixes_and_severities(
-    shared_advisories: Path, tmp_path: Path
+    advisories: Path, tmp_path: Path
 ) -> None:
-    result = run(tmp_path, "# pinned\nurllib3==1.24.1\nJinja2==2.10  # old\n", shared_advisories)
+    result = run(tmp_path, "# pinned\nurllib3==1.24.1\nJinja2==2.10  # old\n", advisories)
 
     assert result.status is Status.FAILED and result.blocks_launch
     assert (result.gate, result.category) == ("audit", Category.SECURITY)
@@ -99,8 +100,8 @@ def test_vulnerable_pins_fail_with_ids_fixes_and_severities(
     assert {dep["name"] for dep in report["dependencies"]} == {"urllib3", "jinja2"}
 
 
-def test_one_finding_scores_75(shared_advisories: Path, tmp_path: Path) -> None:
-    result = run(tmp_path, "jinja2==2.11.2\n", shared_advisories)  # only PYSEC-2021-66
+def test_one_finding_scores_75(advisories: Path, tmp_path: Path) -> None:
+    result = run(tmp_path, "jinja2==2.11.2\n", advisories)  # only PYSEC-2021-66
     assert result.status is Status.FAILED and result.blocks_launch
     assert result.score == 75
     assert result.summary == (
@@ -108,29 +109,29 @@ def test_one_finding_scores_75(shared_advisories: Path, tmp_path: Path) -> None:
     )
 
 
-def test_fixed_pins_pass(shared_advisories: Path, tmp_path: Path) -> None:
-    # Newer than every urllib3/jinja2 range in the snapshot (dated 2024-10-10).
-    result = run(tmp_path, "urllib3==2.2.3\njinja2==3.1.4\n", shared_advisories)
+def test_fixed_pins_pass(advisories: Path, tmp_path: Path) -> None:
+    # Newer than every urllib3/jinja2 range in the records (the snapshot is dated 2024-10-10).
+    result = run(tmp_path, "urllib3==2.2.3\njinja2==3.1.4\n", advisories)
     assert result.status is Status.PASSED and not result.blocks_launch
     assert result.score == 100 and result.details == []
     assert "no known vulnerabilities in 2" in result.summary
     assert json.loads(Path(result.evidence[0]).read_text())["dependencies"]
 
 
-def test_several_files_are_each_audited(shared_advisories: Path, tmp_path: Path) -> None:
+def test_several_files_are_each_audited(advisories: Path, tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     clean = write(tmp_path / "a" / "requirements.txt", "urllib3==2.2.3\n")
     vulnerable = write(tmp_path / "b" / "requirements.txt", "jinja2==2.11.2\n")
-    result = audit(spec(clean, vulnerable, advisories=shared_advisories), tmp_path, tmp_path / "ev")
+    result = audit(spec(clean, vulnerable, advisories=advisories), tmp_path, tmp_path / "ev")
     assert result.status is Status.FAILED
     assert [d["id"] for d in result.details] == ["PYSEC-2021-66"]
     assert len(set(result.evidence)) == 2 and all(Path(p).is_file() for p in result.evidence)
 
 
-def test_policy_threshold_and_unknown_severity(shared_advisories: Path, tmp_path: Path) -> None:
+def test_policy_threshold_and_unknown_severity(advisories: Path, tmp_path: Path) -> None:
     medium = run(
-        tmp_path, "urllib3==1.24.1\n", shared_advisories, block_at="medium",
+        tmp_path, "urllib3==1.24.1\n", advisories, block_at="medium",
         unknown_severity_blocks=False,
     )  # fmt: skip
     decisions = {i: d["decision"] for i, d in by_id(medium).items()}
@@ -141,7 +142,7 @@ def test_policy_threshold_and_unknown_severity(shared_advisories: Path, tmp_path
     assert medium.summary.startswith("3 known vulnerabilities: urllib3 1.24.1 (PYSEC-2023-")
 
     critical = run(
-        tmp_path, "urllib3==1.24.1\n", shared_advisories, block_at="critical",
+        tmp_path, "urllib3==1.24.1\n", advisories, block_at="critical",
         unknown_severity_blocks=False,
     )  # fmt: skip
     assert critical.status is Status.WARNED and not critical.blocks_launch
@@ -149,14 +150,14 @@ def test_policy_threshold_and_unknown_severity(shared_advisories: Path, tmp_path
     assert "3 below threshold" in critical.summary and "4 severity unknown" in critical.summary
 
 
-def test_allowlist_by_alias_and_its_expiry(shared_advisories: Path, tmp_path: Path) -> None:
+def test_allowlist_by_alias_and_its_expiry(advisories: Path, tmp_path: Path) -> None:
     yesterday = TODAY - timedelta(days=1)
     allowlist = [
         # CVE-2023-43804 is an alias of PYSEC-2023-192; the entry is valid through today.
         {"id": "CVE-2023-43804", "reason": "no cookies sent", "expires": TODAY},
         {"id": "PYSEC-2019-132", "reason": "old waiver", "expires": yesterday},
     ]
-    result = run(tmp_path, "urllib3==1.24.1\n", shared_advisories, allowlist=allowlist)
+    result = run(tmp_path, "urllib3==1.24.1\n", advisories, allowlist=allowlist)
     rows = by_id(result)
     assert rows["PYSEC-2023-192"]["decision"] == "allowed until 2025-01-15"
     assert rows["PYSEC-2019-132"]["decision"] == "blocking"
@@ -167,14 +168,14 @@ def test_allowlist_by_alias_and_its_expiry(shared_advisories: Path, tmp_path: Pa
     assert result.output.expired_allowlist == ("PYSEC-2019-132 expired on 2025-01-14",)
 
     # A day later the first entry has expired too.
-    later = run(tmp_path, "urllib3==1.24.1\n", shared_advisories, TODAY + timedelta(days=1),
+    later = run(tmp_path, "urllib3==1.24.1\n", advisories, TODAY + timedelta(days=1),
                 allowlist=allowlist)  # fmt: skip
     assert by_id(later)["PYSEC-2023-192"]["decision"] == "blocking"
 
 
-def test_aliases_merge_into_one_row(shared_advisories: Path, tmp_path: Path) -> None:
+def test_aliases_merge_into_one_row(advisories: Path, tmp_path: Path) -> None:
     # PYSEC-2021-871 and PYSEC-2021-872 are one vulnerability: both alias CVE-2021-42343.
-    result = run(tmp_path, "distributed==2021.9.0\n", shared_advisories)
+    result = run(tmp_path, "distributed==2021.9.0\n", advisories)
     (only,) = result.details
     ids = {only["id"], *only["aliases"].split(", ")}
     assert {"PYSEC-2021-871", "PYSEC-2021-872", "CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr"} <= ids
@@ -184,9 +185,9 @@ def test_aliases_merge_into_one_row(shared_advisories: Path, tmp_path: Path) -> 
     assert result.summary.startswith("1 known vulnerability: distributed 2021.9.0 (PYSEC-2021-87")
 
 
-def test_withdrawn_advisory_is_ignored(shared_advisories: Path, tmp_path: Path) -> None:
+def test_withdrawn_advisory_is_ignored(advisories: Path, tmp_path: Path) -> None:
     # redis PYSEC-2023-73 covers every version but was withdrawn; 4.1.0 predates the others.
-    result = run(tmp_path, "redis==4.1.0\n", shared_advisories)
+    result = run(tmp_path, "redis==4.1.0\n", advisories)
     assert result.status is Status.PASSED, result.summary
 
 
@@ -228,12 +229,10 @@ def zip_export(folder: Path, packages: list[str], out: Path) -> Path:
     return out
 
 
-def test_zip_export_gives_the_same_findings_as_the_folder(
-    shared_advisories: Path, tmp_path: Path
-) -> None:
-    export = zip_export(shared_advisories, ["urllib3", "jinja2"], tmp_path / "all.zip")
+def test_zip_export_gives_the_same_findings_as_the_folder(advisories: Path, tmp_path: Path) -> None:
+    export = zip_export(advisories, ["urllib3", "jinja2"], tmp_path / "all.zip")
     pins = "urllib3==1.24.1\njinja2==2.10\n"
-    from_folder = run(tmp_path, pins, shared_advisories)
+    from_folder = run(tmp_path, pins, advisories)
     from_zip = run(tmp_path, pins, export)
     assert from_zip.details == from_folder.details and len(from_zip.details) == 9
     assert from_zip.summary == from_folder.summary
@@ -279,11 +278,11 @@ def test_requirement_names_skip_comments_options_and_follow_includes(tmp_path: P
 
 
 def test_cache_key_follows_requirements_advisories_and_policy(
-    shared_advisories: Path, tmp_path: Path
+    advisories: Path, tmp_path: Path
 ) -> None:
     data = tmp_path / "advisories"
     for package in ("urllib3", "jinja2"):
-        shutil.copytree(shared_advisories / "vulns" / package, data / "vulns" / package)
+        shutil.copytree(advisories / "vulns" / package, data / "vulns" / package)
     reqs = write(tmp_path / "requirements.txt", "urllib3==1.24.1\n")
     base = spec(reqs, advisories=data)
     first = audit_cache_key(base, tmp_path, TODAY)
@@ -316,11 +315,11 @@ def test_cache_key_with_an_allowlist_changes_each_day(tmp_path: Path) -> None:
     assert audit_cache_key(longer, tmp_path, TODAY) != key
 
 
-def test_cache_key_follows_a_zip_export(shared_advisories: Path, tmp_path: Path) -> None:
+def test_cache_key_follows_a_zip_export(advisories: Path, tmp_path: Path) -> None:
     reqs = write(tmp_path / "requirements.txt", "urllib3==1.24.1\n")
-    export = zip_export(shared_advisories, ["urllib3"], tmp_path / "all.zip")
+    export = zip_export(advisories, ["urllib3"], tmp_path / "all.zip")
     first = audit_cache_key(spec(reqs, advisories=export), tmp_path, TODAY)
-    zip_export(shared_advisories, ["jinja2"], export)
+    zip_export(advisories, ["jinja2"], export)
     assert audit_cache_key(spec(reqs, advisories=export), tmp_path, TODAY) != first
 
 
