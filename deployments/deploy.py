@@ -10,6 +10,7 @@ missing) and `prefect deploy --all`. Exits non-zero with one line naming the ste
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -48,6 +49,7 @@ def deploy_all() -> None:
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     if not os.environ.get("PREFECT_API_URL"):
         print(
             "deploy: set PREFECT_API_URL to your Prefect server's API "
