@@ -23,6 +23,7 @@ from pathlib import Path
 
 from golive import runner
 from golive.gates.load import load
+from golive.gates.outputs import LoadOutput
 from golive.manifest import LoadProfile, Service
 
 # Run as a script: its folder is not a package, so its sibling helper is found through the path.
@@ -47,10 +48,9 @@ def locust_rps(scratch: Path, port: int, duration: int, workers: int) -> tuple[f
     )
     api = Service(name="api", source=Path("."), command="-", port=port)
     result = load(profile, HERE, [api], scratch / "locust")
-    rps = result.data.get("rps")
-    if rps is None:
+    if not isinstance(result.output, LoadOutput):
         raise RuntimeError(f"the load gate produced no stats: {result.summary}")
-    return float(rps), result.summary
+    return result.output.rps, result.summary
 
 
 def wrk_rps(port: int, duration: int) -> float:

@@ -1,10 +1,11 @@
 """Create golive's work pool and deploy every deployment in prefect.yaml, against the Prefect
 API in PREFECT_API_URL (a `prefect server start`, or Prefect Cloud).
 
-    python deployments/deploy.py [--nightly-cron "30 3 * * *"] [--timezone UTC]
+    python deployments/deploy.py
 
---nightly-cron replaces the nightly rehearsal's schedule (02:00 UTC in prefect.yaml).
-Exits non-zero with one line naming the step that failed.
+A convenience, not a requirement: from wherever it is started, it runs what a user would run
+from the project folder, `prefect work-pool create golive --type process` (when the pool is
+missing) and `prefect deploy --all`. Exits non-zero with one line naming the step that failed.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ POOL = "golive"  # the work pool prefect.yaml names
 
 
 def prefect(*args: str, timeout: float = 300) -> runner.Completed:
-    env = runner.child_env({"GOLIVE_PROJECT_DIR": str(PROJECT)})
+    """The prefect CLI, run from the project folder (the folder each deployment's runs work in)."""
     return runner.run(
         [sys.executable, "-m", "prefect", "--no-prompt", *args],
         cwd=PROJECT,
-        env=env,
+        env=runner.child_env(),
         timeout=timeout,
     )
 
@@ -40,27 +41,15 @@ def ensure_pool(name: str) -> None:
     print(f"work pool {name} created")
 
 
-def deploy_all(cron: str | None, timezone: str) -> None:
+def deploy_all() -> None:
     done = prefect("deploy", "--all")
     if not done.ok:
         raise OperationFailed(f"prefect deploy --all failed: {done.tail(2)}")
     print("deployed: full-launch, soft-launch, staged-launch, nightly-rehearsal, approval-deadline")
-    if cron:
-        done = prefect(
-            "deploy", "--name", "nightly-rehearsal", "--cron", cron, "--timezone", timezone
-        )
-        if not done.ok:
-            raise OperationFailed(
-                f"setting the nightly schedule to {cron!r} failed: {done.tail(1)}"
-            )
-        print(f"nightly-rehearsal runs at cron {cron!r} ({timezone})")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nightly-cron", help="replace the nightly rehearsal's cron schedule")
-    parser.add_argument("--timezone", default="UTC", help="timezone of --nightly-cron")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     if not os.environ.get("PREFECT_API_URL"):
         print(
             "deploy: set PREFECT_API_URL to your Prefect server's API "
@@ -70,7 +59,7 @@ def main() -> int:
         return 2
     try:
         ensure_pool(POOL)
-        deploy_all(args.nightly_cron, args.timezone)
+        deploy_all()
     except OperationFailed as exc:
         print(f"deploy: {exc}", file=sys.stderr)
         return 1

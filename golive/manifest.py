@@ -317,7 +317,11 @@ def load(path: Path | str) -> Manifest:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(f"{path}: no such manifest file; pass --manifest PATH") from None
+        where = "" if path.is_absolute() else f" in {Path.cwd()}"
+        raise ManifestError(
+            f"{path}: no such manifest file{where}; pass --manifest PATH, or the request's "
+            "manifest on a deployment (relative to the folder `prefect deploy` ran in)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: cannot read manifest: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

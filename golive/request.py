@@ -18,7 +18,8 @@ class LaunchRequest(BaseModel):
 
     manifest: str = Field(
         "examples/azora/launch.toml",
-        description="The target's launch.toml, relative to the worker's working directory.",
+        description="The target's launch.toml; a relative path resolves against the project "
+        "folder (where `prefect deploy` ran).",
     )
     variant: Literal["full", "soft"] = Field(
         "full",

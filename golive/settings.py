@@ -1,17 +1,32 @@
 """Where golive keeps its state: the ledger, the release store, and each environment's folder.
 
-`GOLIVE_HOME` (default `.golive` in the working directory) holds everything; the ledger may
-live elsewhere with `GOLIVE_LEDGER_URL` (any SQLAlchemy URL).
+`GOLIVE_HOME` (default `.golive` in the working directory: for a deployment's run, the project
+folder `prefect deploy` ran in) holds everything; the ledger may live elsewhere with
+`GOLIVE_LEDGER_URL` (any SQLAlchemy URL).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from golive.errors import GoliveError
+
+# The folder a Prefect process worker makes for one flow run (tempfile, suffix "prefect") and
+# deletes when the run ends.
+PREFECT_RUN_FOLDER = re.compile(r"tmp[a-z0-9_]{8}prefect")
 
 
 def home() -> Path:
-    return Path(os.environ.get("GOLIVE_HOME", ".golive")).resolve()
+    path = Path(os.environ.get("GOLIVE_HOME", ".golive")).resolve()
+    if any(PREFECT_RUN_FOLDER.fullmatch(part) for part in path.parts):
+        raise GoliveError(
+            f"GOLIVE_HOME {path} is inside the temporary folder a Prefect worker made for this "
+            "run, deleted when it ends: deploy from the project folder (prefect.yaml's pull step "
+            "runs flows there), or set GOLIVE_HOME in the worker's environment"
+        )
+    return path
 
 
 def ledger_url() -> str:

@@ -183,18 +183,22 @@ def golive_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         stop_environment(env_dir.name)
 
 
-@pytest.fixture
-def target(tmp_path: Path) -> Path:
-    """A private copy of the example target to alter; returns its launch.toml."""
-    copy = tmp_path / "azora"
+def copy_example(dest: Path) -> Path:
+    """A private copy of the example target at dest; returns its launch.toml."""
     shutil.copytree(
         EXAMPLE,
-        copy,
+        dest,
         ignore=shutil.ignore_patterns("__pycache__", ".golive-reports", "*.db", ".pytest_cache"),
     )
     # Git checks files out 0644; a production env file is kept 0600 (configure warns otherwise).
-    (copy / ".env.production").chmod(0o600)
-    return copy / "launch.toml"
+    (dest / ".env.production").chmod(0o600)
+    return dest / "launch.toml"
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Path:
+    """A private copy of the example target to alter; returns its launch.toml."""
+    return copy_example(tmp_path / "azora")
 
 
 LOCAL_BASE = "golive/python-base:bookworm"

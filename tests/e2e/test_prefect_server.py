@@ -2,7 +2,8 @@
 process worker, launches started with `prefect deployment run --watch`, a staged launch that
 suspends on its deployment and is approved through the API, and the UI in headless Chromium.
 
-One server and one worker serve the whole module (each takes seconds to start).
+One server and one worker serve most of the module (each takes seconds to start); the test of
+the plain Prefect commands starts its own, so that its worker alone serves the pool.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,16 +25,20 @@ import httpx
 import pytest
 
 from golive import runner
+from tests.conftest import copy_example
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
+WORKER = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "golive"]
 
 
 @dataclass
 class Server:
     api: str
     env: dict[str, str]
-    home: Path
+    home: Path  # the GOLIVE_HOME its launches keep their state in
+    logs: Path
+    processes: ExitStack
 
     def get(self, path: str) -> Any:
         return httpx.get(self.api + path, timeout=10).json()
@@ -53,16 +59,24 @@ class Server:
             time.sleep(1)
         raise AssertionError(f"flow run {run_id} never reached {names}; it is {self.state(run_id)}")
 
-    def cli(self, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *argv: str, cwd: Path = REPO, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             list(argv),
-            cwd=REPO,
+            cwd=cwd,
             env=self.env,
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
         )
+
+    def start(self, name: str, argv: list[str], cwd: Path) -> None:
+        """Start a long-running process against this server, its output in logs/NAME.log; it is
+        stopped, with everything it started, when the server is."""
+        proc = runner.start(argv, cwd=cwd, env=self.env, log_path=self.logs / f"{name}.log")
+        self.processes.callback(runner.stop_group, proc.pid, 20)
 
 
 def free_port() -> int:
@@ -83,72 +97,57 @@ def wait_healthy(url: str, timeout: float = 90) -> None:
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("prefect-server")
+def bring_down(home: Path, env: dict[str, str]) -> None:
+    """Stop whatever a launch left running in any environment of a golive home."""
+    for environment in sorted(p.name for p in (home / "environments").glob("*")):
+        subprocess.run(
+            [sys.executable, "-m", "golive.cli", "down", "--environment", environment],
+            env={**env, "GOLIVE_HOME": str(home)},
+            cwd=REPO,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+
+
+@contextmanager
+def prefect_server(root: Path, home: Path, *, home_in_env: bool = True) -> Iterator[Server]:
+    """A `prefect server start` on a free port, its database under root. Launches keep their
+    state in home: given to every process as GOLIVE_HOME, or (home_in_env=False) where their
+    working directory puts golive's default. On exit, even after a failure, every process
+    started through the server is stopped and every environment in home brought down."""
     port = free_port()
-    bin_dir = str(Path(sys.executable).parent)
     env = runner.child_env(
         {
             "PREFECT_HOME": str(root / "prefect"),
             "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
-            "GOLIVE_HOME": str(root / "golive-home"),
-            "PATH": bin_dir + os.pathsep + os.environ["PATH"],
         }
     )
-    env.pop("PREFECT_PROFILES_PATH", None)
-    logs = root / "logs"
-    logs.mkdir()
-    procs = [
-        runner.start(
-            [
-                sys.executable,
-                "-m",
-                "prefect",
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=root,
-            env=env,
-            log_path=logs / "server.log",
-        )
-    ]
-    try:
+    for name in ("PREFECT_PROFILES_PATH", "GOLIVE_HOME", "GOLIVE_LEDGER_URL"):
+        env.pop(name, None)
+    if home_in_env:
+        env["GOLIVE_HOME"] = str(home)
+    with ExitStack() as processes:
+        processes.callback(bring_down, home, env)
+        srv = Server(f"http://127.0.0.1:{port}/api", env, home, root / "logs", processes)
+        serve = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
+        srv.start("server", [sys.executable, "-m", "prefect", *serve], cwd=root)
         wait_healthy(f"http://127.0.0.1:{port}/api/health")
-        srv = Server(f"http://127.0.0.1:{port}/api", env, root / "golive-home")
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Deployed with deployments/deploy.py; the worker, started outside the project folder,
+    gives its runs GOLIVE_HOME from its environment."""
+    root = tmp_path_factory.mktemp("prefect-server")
+    with prefect_server(root, root / "golive-home") as srv:
         deployed = srv.cli(sys.executable, "deployments/deploy.py")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-        procs.append(
-            runner.start(
-                [sys.executable, "-m", "prefect", "worker", "start", "--pool", "golive"],
-                cwd=REPO,
-                env=env,
-                log_path=logs / "worker.log",
-            )
-        )
+        srv.start("worker", WORKER, cwd=root)
         yield srv
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        srv_env = {**env}
-        subprocess.run(
-            [sys.executable, "-m", "golive.cli", "down", "--environment", "e2e"],
-            env=srv_env,
-            cwd=REPO,
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
 
 
 def launch_id_of(server: Server, run_id: str) -> int:
@@ -351,3 +350,45 @@ def test_a_suspended_stage_past_its_deadline_is_aborted_and_rolled_back(server: 
     assert decisions == [(2, "api", 1, "in time"), (3, "golive", 0, "no approval within 20s")]
     with pytest.raises(httpx.ConnectError):
         httpx.get("http://127.0.0.1:18102/health", timeout=5)  # stage 2 rolled back
+
+
+def test_plain_prefect_commands_deploy_and_a_worker_elsewhere_launches_to_go(
+    tmp_path: Path,
+) -> None:
+    """What Prefect's docs tell a user: `prefect work-pool create`, then `prefect deploy --all`
+    from the project folder, then a worker started in another folder, with no GOLIVE_*
+    variable anywhere. The project folder is a copy (prefect.yaml and the example; the flows
+    come from the installed package), so the run's state lands in the copy's .golive, the
+    documented default, and not in the checkout's."""
+    project = tmp_path / "project"
+    copy_example(project / "examples" / "azora")
+    shutil.copy(REPO / "prefect.yaml", project / "prefect.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with prefect_server(tmp_path / "server", project / ".golive", home_in_env=False) as srv:
+        for argv in (
+            ["prefect", "work-pool", "create", "golive", "--type", "process"],
+            ["prefect", "deploy", "--all"],
+        ):
+            done = srv.cli(*argv, cwd=project)
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        pull = srv.get("/deployments/name/launch/soft-launch")["pull_steps"]
+        workdir = {"directory": str(project.resolve())}
+        assert pull == [{"prefect.deployments.steps.set_working_directory": workdir}]
+
+        srv.start("worker", WORKER, cwd=elsewhere)
+        done = srv.cli(
+            "prefect",
+            "deployment",
+            "run",
+            "launch/soft-launch",
+            "-p",  # no manifest: the default, examples/azora/launch.toml in the project folder
+            'request={"variant": "soft", "environment": "e2e", "rehearsal": true}',
+            "--watch",
+            cwd=elsewhere,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        run_id = run_id_from(done.stdout)
+        verdict = "SELECT verdict, environment FROM launches WHERE flow_run_id = ?"
+        assert ledger_rows(srv, verdict, run_id) == [("GO", "e2e-rehearsal")]
+    assert not (elsewhere / ".golive").exists()

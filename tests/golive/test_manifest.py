@@ -56,5 +56,17 @@ def test_bad_manifest_is_one_line_naming_file_and_field(target: Path, edit, expe
 
 
 def test_missing_manifest_says_how_to_pass_one(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match="no such manifest file; pass --manifest"):
+    with pytest.raises(ManifestError, match="no such manifest file; pass --manifest PATH, or the"):
         load(tmp_path / "launch.toml")
+
+
+def test_a_missing_relative_manifest_names_the_folder_it_was_looked_for_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ManifestError) as err:
+        load("examples/azora/launch.toml")
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"examples/azora/launch.toml: no such manifest file in {tmp_path};")
+    assert "`prefect deploy` ran in" in message
