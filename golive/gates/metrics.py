@@ -20,7 +20,7 @@ import httpx
 from golive.manifest import MetricCheck, Service
 from golive.monitoring import Located
 from golive.monitoring import prometheus as prom
-from golive.results import GateResult, failed, passed, skipped, warned
+from golive.results import GateResult, Status, failed, passed, skipped, warned
 
 GATE = "metrics"
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -65,6 +65,10 @@ def values_of(data: dict[str, Any]) -> list[float]:
     return [v for v in (float(x) for x in raw) if not math.isnan(v)]
 
 
+# What an empty query result means, by the check's no-data policy.
+NO_DATA = {"fail": Status.FAILED, "pass": Status.PASSED, "warn": Status.WARNED}
+
+
 def evaluate(client: httpx.Client, url: str, check: MetricCheck) -> dict[str, Any]:
     """One detail row: value, threshold and decision (passed, failed, warned)."""
     row: dict[str, Any] = {
@@ -76,9 +80,9 @@ def evaluate(client: httpx.Client, url: str, check: MetricCheck) -> dict[str, An
     try:
         values = values_of(prom.api_get(client, url, "/api/v1/query", query=check.query))
     except prom.PrometheusError as exc:
-        return row | {"decision": "failed", "note": f"query failed: {exc}"}
+        return row | {"decision": Status.FAILED, "note": f"query failed: {exc}"}
     if not values:
-        decision = {"fail": "failed", "pass": "passed", "warn": "warned"}[check.no_data]
+        decision = NO_DATA[check.no_data]
         note = f"no data for {check.query} (no_data = {check.no_data!r})"
         return row | {"decision": decision, "note": note}
     compare = COMPARE[check.comparison]
@@ -86,12 +90,13 @@ def evaluate(client: httpx.Client, url: str, check: MetricCheck) -> dict[str, An
     # Several series: every one must hold; shown is the first that does not, else the closest.
     value = bad[0] if bad else min(values, key=lambda v: abs(v - check.threshold))
     note = f"{len(values)} series" if len(values) > 1 else "-"
-    return row | {"value": round(value, 6), "decision": "failed" if bad else "passed", "note": note}
+    decision = Status.FAILED if bad else Status.PASSED
+    return row | {"value": round(value, 6), "decision": decision, "note": note}
 
 
 def summarize(rows: list[dict[str, Any]]) -> str:
-    bad = [r for r in rows if r["decision"] == "failed"] or [
-        r for r in rows if r["decision"] == "warned"
+    bad = [r for r in rows if r["decision"] is Status.FAILED] or [
+        r for r in rows if r["decision"] is Status.WARNED
     ]
     if not bad:
         return f"{len(rows)} metric check(s) passed"
@@ -121,14 +126,14 @@ def metrics(
         fresh = wait_fresh(client, located.url, services, since, wait_s)
         rows = [evaluate(client, located.url, c) for c in checks]
     summary = summarize(rows) + ("" if fresh else " (no fresh scrape of every service)")
-    ok = sum(r["decision"] == "passed" for r in rows)
+    ok = sum(r["decision"] is Status.PASSED for r in rows)
     kw: dict[str, Any] = {
         "details": rows,
         "duration_s": time.monotonic() - started,
         "score": round(100 * ok / len(rows)),
     }
-    if any(r["decision"] == "failed" for r in rows):
+    if any(r["decision"] is Status.FAILED for r in rows):
         return failed(GATE, summary, **kw)
-    if any(r["decision"] == "warned" for r in rows):
+    if any(r["decision"] is Status.WARNED for r in rows):
         return warned(GATE, summary, **kw)
     return passed(GATE, summary, **kw)
