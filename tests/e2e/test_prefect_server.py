@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from golive import runner
+from golive.gates.migrate import current_revision
 from tests.conftest import copy_example
 
 pytestmark = pytest.mark.slow
@@ -282,6 +283,10 @@ def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_b
     assert server.wait_state(run_id, "Failed", "Completed") == "Failed"
     with pytest.raises(httpx.ConnectError):
         httpx.get("http://127.0.0.1:18102/health", timeout=5)  # stage 2's release rolled back
+    # The run resumed twice (a new process each time) still knew what stage 1 migrated, from
+    # the ledger's typed outputs, and put the database back where it was: empty.
+    database = server.home / "environments" / "e2e" / "data" / "azora.db"
+    assert current_revision(f"sqlite:///{database}") is None
     decisions = ledger_rows(
         server,
         "SELECT stage, approver, approved, note FROM approvals WHERE launch_id = ? ORDER BY stage",
