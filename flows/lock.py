@@ -31,16 +31,16 @@ from golive.context import LaunchContext
 from golive.errors import EnvironmentBusy
 from golive.ledger import open_ledger
 from golive.ledger.models import EnvironmentLock, utcnow
-from golive.manifest import load as load_manifest
 from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
+from golive.validate import check_launch
 
 QUEUE_POLL_S = 5
 
 
 def begin(request: LaunchRequest, variant: str) -> LaunchContext:
     """Open (or, for a resumed run, find again) the launch, and take its environment."""
-    spec = load_manifest(request.manifest)
+    spec = check_launch(request.manifest, request.environment, rehearsal=request.rehearsal)
     environment = f"{request.environment}-rehearsal" if request.rehearsal else request.environment
     ledger = open_ledger()
     run_id = current_run.get_id()

@@ -3,8 +3,10 @@ migration SQL, restore a launch's database backup.
 
 Exit codes: 0 GO, 1 NO-GO, 2 bad input, 3 refused (the environment is busy), 4 an operation
 failed (a tool, a backup, the Prefect API), 130/143 interrupted (after undoing the launch): one
-line on stderr naming what to fix (golive.errors).
-The flow is imported only when a launch runs, so bad input is reported before Prefect starts.
+line on stderr naming what to fix (golive.errors). A usage error (an unknown option, a bad
+argument) is bad input too: exit 2, one line.
+Bad input is found by golive.validate before anything changes; the flow is imported only when a
+launch runs, so that happens before Prefect starts.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from golive import rehearsal, settings
+from golive import rehearsal, settings, validate
 from golive.backends import open_backend
 from golive.backup import restore as restore_backup
 from golive.context import LaunchContext, stop_environment
@@ -83,7 +85,8 @@ def run(
 ) -> None:
     """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input,
     3 when another launch holds the environment."""
-    load_manifest(manifest)  # bad input fails here, in a second, not after Prefect starts
+    # Bad input fails here, in a second, before anything changes and before Prefect starts;
+    validate.check_launch(manifest, environment, rehearsal=rehearsal, report_json=report_json)
     open_ledger()  # and so does a ledger that cannot be opened
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
@@ -150,6 +153,7 @@ def down(
     environment: Annotated[str, typer.Option(help="environment to stop")] = "production",
 ) -> None:
     """Stop every service (and the Prometheus) golive runs in an environment; data is kept."""
+    settings.check_environment(environment)
     stopped = stop_environment(environment)
     open_ledger().retire_environment(environment)
     console.print(f"stopped {', '.join(stopped) or 'nothing'} in {environment}")
@@ -161,6 +165,7 @@ def recover_environment(
 ) -> None:
     """Put an environment back after a launch that died: its database at the revision it
     started from, the last GO release serving, the launch recorded CRASHED, the lock freed."""
+    settings.check_environment(environment)
     ledger = open_ledger()
     holder = ledger.lock_holder(environment)
     if holder is None:
@@ -185,6 +190,7 @@ def unlock(
 ) -> None:
     """Free an environment's lock by hand, recorded with who and why (nothing is undone: see
     `golive recover`)."""
+    settings.check_environment(environment)
     ledger = open_ledger()
     holder = ledger.lock_holder(environment)
     if holder is None:
@@ -204,6 +210,7 @@ def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
 ) -> None:
     """List the services golive runs in an environment, with their live release."""
+    settings.check_environment(environment)
     backend = open_backend(settings.environment_dir(environment), environment)
     running = backend.running()
     live = open_ledger().live_releases(environment)
@@ -253,6 +260,8 @@ def approve(
 
 def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
     """A context for an environment of the target, and that environment's database URL."""
+    settings.check_environment(environment)
+    validate.check_target(load_manifest(manifest), manifest)
     ctx = LaunchContext(0, manifest.resolve(), environment, "full", False)
     key = ctx.manifest.database.url_env
     url = ctx.env_values().get(key, "")
@@ -277,12 +286,23 @@ def sql(
 def restore(
     launch: Annotated[int, typer.Option(help="the launch whose pre-migration backup to restore")],
     manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
+    environment: Annotated[
+        str | None, typer.Option(help="the launch's environment, checked before restoring")
+    ] = None,
 ) -> None:
     """Restore the database backup a launch took before migrating."""
+    if environment is not None:
+        settings.check_environment(environment)
+    validate.check_target(load_manifest(manifest), manifest)
     found = open_ledger().backup_of(launch)
     if found is None:
         raise InputError(f"launch {launch} has no database backup in the ledger")
     row, saved, revision = found
+    if environment is not None and row.environment != environment:
+        raise InputError(
+            f"--environment {environment}: launch {launch} was in {row.environment}; "
+            "check the launch id (golive history)"
+        )
     if row.rehearsal:
         raise InputError(
             f"launch {launch} was a rehearsal: its backup ({saved.path.name}) is of the "
@@ -297,12 +317,27 @@ def restore(
     )
 
 
+def fail(message: str, code: int) -> None:
+    """One line on stderr, whatever the message held, and the exit code."""
+    print(f"golive: error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)
+
+
 def main() -> None:
     try:
-        app()  # typer handles usage errors itself: a message and exit 2
+        # Not standalone: a command's typer.Exit comes back as its code, and a usage error
+        # comes here to be said in one line. `golive` alone shows the help.
+        code = app(args=sys.argv[1:] or ["--help"], prog_name="golive", standalone_mode=False)
+    except typer.TyperException as exc:  # an unknown command or option, a bad argument
+        ctx = getattr(exc, "ctx", None)
+        where = f"{ctx.command_path}: " if ctx is not None else ""
+        problem = exc.format_message().replace("Value error, ", "")
+        fail(f"{where}{problem} (see --help)", 2)
+    except typer.Abort:
+        fail("aborted", 1)
     except GoliveError as exc:  # the tree and its exit codes: golive.errors
-        print(f"golive: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        fail(str(exc), exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

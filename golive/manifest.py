@@ -6,16 +6,55 @@ manifest raises ManifestError with one line naming the file, the field and the p
 
 from __future__ import annotations
 
+import re
+import shlex
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from golive.errors import ManifestError
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+EnvKey = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# `{port}` is the one placeholder golive fills in; `${VAR}` is the shell's, left alone.
+PLACEHOLDER = re.compile(r"(?<!\$)\{([^{}\s]*)\}")
+
+
+def _url_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f'must start with "/" (e.g. "/{value.lstrip()}")')
+    return value
+
+
+def _command(value: str) -> str:
+    """A command golive splits into words the way a shell would, and runs without a shell."""
+    try:
+        words = shlex.split(value)
+    except ValueError as exc:
+        raise ValueError(f"cannot be split into words: {exc}; close the quote") from None
+    if not words:
+        raise ValueError("is empty; give the command to run")
+    return value
+
+
+def _service_command(value: str) -> str:
+    unknown = sorted({p for p in PLACEHOLDER.findall(value) if p != "port"})
+    if unknown:
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; golive fills in only {{port}}")
+    return _command(value)
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"https?://[^/\s]+", value):
+        raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:9090")
+    return value
+
+
+UrlPath = Annotated[str, AfterValidator(_url_path)]
+Command = Annotated[str, AfterValidator(_command)]
 
 
 class Strict(BaseModel):
@@ -28,7 +67,7 @@ class Target(Strict):
 
 
 class Database(Strict):
-    url_env: str = Field("DATABASE_URL", description="env key holding the database URL")
+    url_env: EnvKey = Field("DATABASE_URL", description="env key holding the database URL")
     alembic_ini: Path = Field(description="the target's alembic.ini")
     timeout: float = Field(300, gt=0)
     rehearsal_data: Literal["copy", "empty"] = Field(
@@ -103,7 +142,7 @@ class Audit(Strict):
 
 class Suite(Strict):
     name: Name
-    command: str
+    command: Command
     junit: Path = Field(description="where the command writes its JUnit XML")
     coverage: Path | None = Field(None, description="where it writes Cobertura coverage XML")
     critical: bool = Field(True, description="a failing critical suite blocks; others warn")
@@ -115,19 +154,30 @@ class Service(Strict):
     core: bool = False
     source: Path
     include: list[Path] = Field(default_factory=list, description="extra folders in the release")
-    command: str = Field(description="start command, run in the release; {port} is replaced")
+    command: Annotated[str, AfterValidator(_service_command)] = Field(
+        description="start command, run in the release; {port} is replaced"
+    )
     port: int = Field(ge=1024, le=65535)
-    health: str = "/health"
-    metrics: str = "/metrics"
+    health: UrlPath = "/health"
+    metrics: UrlPath = "/metrics"
     depends_on: list[str] = Field(default_factory=list)
     health_timeout: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _port_not_hard_coded(self) -> Service:
+        if "{port}" not in self.command and re.search(rf"(?<!\d){self.port}(?!\d)", self.command):
+            raise ValueError(
+                f"command: names port {self.port} itself; write {{port}} so a rehearsal can"
+                " move the service to a port of its own"
+            )
+        return self
 
 
 class SmokeCheck(Strict):
     name: str
     service: str
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
-    path: str
+    path: UrlPath
     body: dict[str, Any] | None = None
     expect: int = Field(200, ge=100, le=599)
     critical: bool = False
@@ -201,7 +251,7 @@ class MetricCheck(Strict):
 class Monitoring(Strict):
     """Where Prometheus comes from, what it loads, and the metric checks (monitor, metrics)."""
 
-    prometheus_url: str | None = Field(
+    prometheus_url: Annotated[str | None, AfterValidator(_http_url)] = Field(
         None,
         description="an existing Prometheus that already scrapes the services; unset:"
         " golive starts its own from prometheus_binary",
@@ -247,20 +297,45 @@ class Manifest(Strict):
     def _references_exist(self) -> Manifest:
         names = [s.name for s in self.services]
         if len(set(names)) != len(names):
-            raise ValueError("services: two services share a name")
+            twice = next(n for n in names if names.count(n) > 1)
+            raise ValueError(f"services[{twice}].name: two services are named {twice!r}")
         for svc in self.services:
             for dep in svc.depends_on:
                 if dep not in names:
-                    raise ValueError(f"services.{svc.name}.depends_on: no service named {dep!r}")
+                    raise ValueError(f"services[{svc.name}].depends_on: no service named {dep!r}")
         for check in self.smoke:
             if check.service not in names:
-                raise ValueError(f"smoke.{check.name}.service: no service named {check.service!r}")
+                raise ValueError(f"smoke[{check.name}].service: no service named {check.service!r}")
         if self.load and self.load.host_service not in names:
             raise ValueError(f"load.host_service: no service named {self.load.host_service!r}")
         ports = [s.port for s in self.services]
         if len(set(ports)) != len(ports):
-            raise ValueError("services: two services share a port")
+            port = next(p for p in ports if ports.count(p) > 1)
+            first, second = [s.name for s in self.services if s.port == port][:2]
+            raise ValueError(
+                f"services[{second}].port: {port} is services[{first}]'s port too; give each"
+                " service its own"
+            )
+        self._no_dependency_cycle()
         return self
+
+    def _no_dependency_cycle(self) -> None:
+        deps = {s.name: s.depends_on for s in self.services}
+        done: set[str] = set()
+
+        def visit(name: str, path: list[str]) -> None:
+            if name in path:
+                cycle = " -> ".join([*path[path.index(name) :], name])
+                raise ValueError(
+                    f"services[{name}].depends_on: dependency cycle {cycle}; remove one of them"
+                )
+            if name not in done:
+                for dep in deps[name]:
+                    visit(dep, [*path, name])
+                done.add(name)
+
+        for name in deps:
+            visit(name, [])
 
     def path(self, relative: Path) -> Path:
         return (self.root / relative).resolve()
@@ -288,6 +363,10 @@ class Manifest(Strict):
         for svc in wanted:
             visit(svc)
         return [s for s in ordered if names is None or s.name in names]
+
+
+# `services[api].depends_on: …`: a field path (as `_field_path` renders one), then the problem.
+FIELD_PREFIX = re.compile(r"([a-z_]+(?:\[[^\]\s]+\])*(?:\.[a-z_]+(?:\[[^\]\s]+\])*)*): ")
 
 
 def _field_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
@@ -331,29 +410,37 @@ def load(path: Path | str) -> Manifest:
         manifest = Manifest.model_validate({**data, "root": path.parent.resolve()})
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = _field_path(tuple(err["loc"]), data) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
+        where = _field_path(tuple(err["loc"]), data)
+        msg = " ".join(err["msg"].removeprefix("Value error, ").split())
+        if inner := FIELD_PREFIX.match(msg):  # a model's own check names the field it is about
+            where, msg = ".".join(filter(None, [where, inner[1]])), msg[inner.end() :]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ManifestError(f"{path}: {where}: {msg}{more}") from None
+        raise ManifestError(f"{path}: {where or '(top level)'}: {msg}{more}") from None
     _check_paths(path, manifest)
     return manifest
 
 
 def _check_paths(path: Path, m: Manifest) -> None:
-    required: list[tuple[str, Path]] = [
+    """Every path the manifest names exists, and is a file where golive reads a file."""
+    files: list[tuple[str, Path]] = [
         ("database.alembic_ini", m.database.alembic_ini),
         ("env.template", m.env.template),
         ("env.production", m.env.production),
-        ("audit.advisories", m.audit.advisories),
     ]
-    required += [(f"audit.requirements[{i}]", p) for i, p in enumerate(m.audit.requirements)]
-    for svc in m.services:
-        required.append((f"services[{svc.name}].source", svc.source))
-        required += [(f"services[{svc.name}].include", p) for p in svc.include]
+    files += [(f"audit.requirements[{i}]", p) for i, p in enumerate(m.audit.requirements)]
+    files += [(f"audit.npm_lockfiles[{i}]", p) for i, p in enumerate(m.audit.npm_lockfiles)]
+    files += [(f"monitoring.rule_files[{i}]", p) for i, p in enumerate(m.monitoring.rule_files)]
     if m.load:
-        required.append(("load.locustfile", m.load.locustfile))
-    for field_name, rel in required:
+        files.append(("load.locustfile", m.load.locustfile))
+    anything: list[tuple[str, Path]] = [("audit.advisories", m.audit.advisories)]
+    for svc in m.services:
+        anything.append((f"services[{svc.name}].source", svc.source))
+        anything += [(f"services[{svc.name}].include", p) for p in svc.include]
+    for field_name, rel in anything + files:
         if not m.path(rel).exists():
             raise ManifestError(
                 f"{path}: {field_name}: {rel} does not exist (relative to the manifest)"
             )
+    for field_name, rel in files:
+        if not m.path(rel).is_file():
+            raise ManifestError(f"{path}: {field_name}: {rel} is not a file; name the file itself")

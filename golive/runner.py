@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,17 +78,27 @@ def run(
     return Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
 
 
+# In the environment of each long-running process golive starts, with a value of its own that
+# its state file keeps too: how a later golive tells its process from another one with that pid.
+MARK = "GOLIVE_PROCESS_MARK"
+
+
+def new_mark() -> str:
+    return secrets.token_hex(12)
+
+
 def start(
-    argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
+    argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, mark: str | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start a long-running process (a service) detached, its output going to log_path."""
+    """Start a long-running process (a service) detached, its output going to log_path; with
+    `mark` in its environment (`new_mark`, kept in its state file for `owned`)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(log_path, "ab") as log:
             return subprocess.Popen(
                 argv,
                 cwd=cwd,
-                env=env,
+                env=env if mark is None else {**env, MARK: mark},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -110,6 +122,27 @@ def alive(pid: int) -> bool:
         if done == pid:
             return False
     return True
+
+
+def owned(state: Mapping[str, object]) -> bool:
+    """Whether the process a state file names (`pid`, `mark`) runs and is the one golive
+    started. Where the system shows a process's environment (Linux's /proc), a process without
+    the state's mark there is not golive's: the pid was reused, or the state file was not
+    written by golive; elsewhere only whether the pid is alive can be known."""
+    try:
+        pid = int(str(state.get("pid", 0)))
+    except ValueError:
+        return False
+    if pid <= 0 or not alive(pid):
+        return False
+    if not Path("/proc/self/environ").is_file():
+        return True
+    mark = state.get("mark")
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:  # gone, or another user's
+        return False
+    return bool(mark) and f"{MARK}={mark}".encode() in environ
 
 
 def stop_group(pid: int, grace_s: float = 10) -> bool:

@@ -1,7 +1,8 @@
 """Process backend: each service a local process on 127.0.0.1, its state in files.
 
-State lives in `<environment>/run/<service>.json` (pid, release, port), so a later `golive`
-command (a rollback, a teardown) can find and stop what an earlier one started.
+State lives in `<environment>/run/<service>.json` (pid, release, port, and the mark golive put
+in the process's environment), so a later `golive` command (a rollback, a teardown) can find and
+stop what an earlier one started, and never signals a process it did not start.
 """
 
 from __future__ import annotations
@@ -44,17 +45,20 @@ class ProcessBackend:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a") as log:
             log.write(f"{START_MARK} {release_id}\n")
-        proc = runner.start(argv, cwd=release_path, env=runner.child_env(env), log_path=log_path)
+        mark = runner.new_mark()
+        env = runner.child_env(env)
+        proc = runner.start(argv, cwd=release_path, env=env, log_path=log_path, mark=mark)
         self._children[service.name] = proc
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        state = {"pid": proc.pid, "release_id": release_id, "port": service.port}
+        state = {"pid": proc.pid, "release_id": release_id, "port": service.port, "mark": mark}
         self._state_file(service.name).write_text(json.dumps(state))
 
     def stop(self, name: str, grace_s: float = 10) -> None:
         state = self._state(name)
         if state is None:
             return
-        runner.stop_group(int(str(state["pid"])), grace_s)  # uvicorn's workers, shells too
+        if runner.owned(state):  # never a process golive did not start
+            runner.stop_group(int(str(state["pid"])), grace_s)  # uvicorn's workers, shells too
         self._children.pop(name, None)
         self._state_file(name).unlink(missing_ok=True)
 
@@ -64,7 +68,7 @@ class ProcessBackend:
         found = {}
         for path in sorted(self.run_dir.glob("*.json")):
             state = self._state(path.stem)
-            if state and runner.alive(int(str(state["pid"]))):
+            if state and runner.owned(state):
                 found[path.stem] = str(state["release_id"])
         return found
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, delete, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from golive import settings
@@ -49,9 +49,15 @@ class LiveRelease:
 class Ledger:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or settings.ledger_url()
-        if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(self.url)
+        try:
+            if self.url.startswith("sqlite:///"):
+                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(self.url)
+        except (OSError, ArgumentError, ImportError) as exc:  # a folder, a URL, a driver
+            raise LedgerError(
+                f"ledger database cannot be opened: {type(exc).__name__}; check GOLIVE_LEDGER_URL"
+                " (or GOLIVE_HOME, where the ledger lives by default)"
+            ) from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._migrate()
 

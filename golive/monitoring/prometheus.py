@@ -146,9 +146,11 @@ def start_prometheus(
         f"--storage.tsdb.path={folder / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}",
     ]
-    proc = runner.start(argv, cwd=folder, env=runner.child_env(), log_path=log_path)
+    mark = runner.new_mark()
+    proc = runner.start(argv, cwd=folder, env=runner.child_env(), log_path=log_path, mark=mark)
     url = f"http://127.0.0.1:{port}"
-    _state_file(environment_dir).write_text(json.dumps({"pid": proc.pid, "port": port, "url": url}))
+    state = {"pid": proc.pid, "port": port, "url": url, "mark": mark}
+    _state_file(environment_dir).write_text(json.dumps(state))
     problem = wait_healthy(f"{url}/-/ready", timeout, proc.poll)
     if problem is not None:
         stop_prometheus(environment_dir)
@@ -165,7 +167,7 @@ def stop_prometheus(environment_dir: Path, grace_s: float = 10) -> bool:
     state = _state(environment_dir)
     if state is None:
         return False
-    was_alive = runner.stop_group(int(state["pid"]), grace_s)
+    was_alive = runner.owned(state) and runner.stop_group(int(state["pid"]), grace_s)
     _state_file(environment_dir).unlink(missing_ok=True)
     return was_alive
 
@@ -173,7 +175,7 @@ def stop_prometheus(environment_dir: Path, grace_s: float = 10) -> bool:
 def running_url(environment_dir: Path) -> str | None:
     """The URL of this environment's started Prometheus if it is still running."""
     state = _state(environment_dir)
-    if state is None or not runner.alive(int(state["pid"])):
+    if state is None or not runner.owned(state):
         return None
     return str(state["url"])
 

@@ -28,6 +28,7 @@ from flows.launch import run_launch
 from golive import runner
 from golive.backends.process import ProcessBackend
 from golive.envfile import read_env
+from golive.errors import ManifestError
 from golive.gates.migrate import current_revision
 from golive.ledger import open_ledger
 from golive.manifest import load
@@ -310,3 +311,12 @@ def test_golive_restore_puts_back_the_backup_a_launch_took(target: Path, golive_
     assert current_revision(f"sqlite:///{db}") == "0003"
     refused = run_golive("restore", "--launch", "999", "--manifest", str(target), home=golive_home)
     assert refused.returncode == 2 and "launch 999 has no database backup" in refused.stderr
+
+
+def test_bad_input_fails_the_run_before_the_launch_is_opened(target: Path) -> None:
+    """A deployment run validates too: bad input fails in `begin`, before any gate and before
+    a launch is recorded (the same one line the CLI prints)."""
+    edit(target, 'health = "/health"', 'health = "health"')
+    with pytest.raises(ManifestError, match=r"services\[api\]\.health: must start with \"/\""):
+        run_launch(LaunchRequest(manifest=str(target), variant="soft"))
+    assert open_ledger().recent_launches() == []
