@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +53,22 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+SETPRIV = shutil.which("setpriv")  # util-linux: sets the parent-death signal, then execs
+
+
+def dies_with_parent() -> list[str]:
+    """The prefix that makes a command receive SIGKILL when the golive thread that started it
+    dies (Linux's parent-death signal); nothing where setpriv is missing."""
+    return [SETPRIV, "--pdeathsig", "KILL", "--"] if SETPRIV else []
+
+
+def findable(command: str, cwd: Path | None, env: dict[str, str]) -> bool:
+    """Whether `command` names a program: a path (from cwd), or a name on env's PATH."""
+    if "/" in command:
+        return ((cwd or Path.cwd()) / command).is_file()
+    return shutil.which(command, path=env.get("PATH")) is not None
+
+
 def run(
     argv: list[str],
     *,
@@ -59,12 +76,19 @@ def run(
     timeout: float = 600,
     env: dict[str, str] | None = None,
 ) -> Completed:
-    """Run argv to completion. Raises ToolError if it cannot start or times out."""
+    """Run argv to completion. Raises ToolError if it cannot start or times out.
+
+    The command dies with golive (a parent-death signal, where `setpriv` can set one): a launch
+    killed mid-way leaves no suite, alembic or locust running on behind it.
+    """
+    child = env if env is not None else child_env()
+    if not findable(argv[0], cwd, child):
+        raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH")
     try:
         proc = subprocess.run(
-            argv,
+            [*dies_with_parent(), *argv],
             cwd=cwd,
-            env=env if env is not None else child_env(),
+            env=child,
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from golive import runner
 from golive.backends.process import ProcessBackend
 from golive.gates.migrate import current_revision
 from golive.ledger import Ledger
@@ -30,8 +31,8 @@ pytestmark = pytest.mark.slow
 # Waits (bounded) until the test creates `gate`, after saying it started by creating `marker`;
 # then reports one passing test as JUnit XML.
 BLOCKER = """
-import pathlib, sys, time
-pathlib.Path(sys.argv[1]).touch()
+import os, pathlib, sys, time
+pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))
 deadline = time.monotonic() + 600
 while not pathlib.Path(sys.argv[2]).exists() and time.monotonic() < deadline:
     time.sleep(0.1)
@@ -85,11 +86,14 @@ class Launches:
         self.started.append(proc)
         return proc
 
-    def kill_9(self, proc: subprocess.Popen[str]) -> None:
-        """kill -9 of golive, then of what it ran in its own process group (its temporary
-        Prefect server, its test suite); the services it started run in sessions of their own."""
+    def kill_9(self, proc: subprocess.Popen[str], suite_pid: int | None = None) -> None:
+        """kill -9 of golive alone. A suite it was running dies with it (its parent-death
+        signal); then whatever else is left of its process group (the temporary Prefect server
+        Prefect started) is killed too. The services it started run in sessions of their own."""
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)  # reaped: a later golive sees the process gone
+        if suite_pid is not None:
+            wait_for(lambda: not runner.alive(suite_pid), "the suite to die with golive", 30)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
 
@@ -192,12 +196,15 @@ def test_kill_9_in_hour_1_then_a_rerun_reverts_the_migration_first(
 
     proc = launches.start(tmp_path / "killed.log")
     wait_for(
-        lambda: (marker.exists() and launches.revision() == "0004") or proc.poll() is not None,
+        lambda: (
+            (marker.exists() and marker.read_text() != "" and launches.revision() == "0004")
+            or proc.poll() is not None
+        ),
         "the launch to migrate while its tests run",
     )
     assert proc.poll() is None, (tmp_path / "killed.log").read_text()[-4000:]
     killed = max(launch.id for launch in launches.ledger().recent_launches())
-    launches.kill_9(proc)
+    launches.kill_9(proc, suite_pid=int(marker.read_text()))
 
     gate.touch()
     rerun = launches.run()
