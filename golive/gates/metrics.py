@@ -125,7 +125,6 @@ def metrics(
         "details": rows,
         "duration_s": time.monotonic() - started,
         "score": round(100 * ok / len(rows)),
-        "data": {"prometheus": {"mode": located.mode, "url": located.url}},
     }
     if any(r["decision"] == "failed" for r in rows):
         return failed(GATE, summary, **kw)
