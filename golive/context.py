@@ -6,6 +6,7 @@ env file values are read from disk inside the gate that needs them (`service_env
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +18,7 @@ from golive import settings
 from golive.backends.docker import DockerBackend, recorded_kind
 from golive.backends.process import ProcessBackend
 from golive.envfile import Redactor, read_env, resolve_database_url
+from golive.files import copy_tree_private, private_dir
 from golive.manifest import Manifest, Service
 from golive.prometheus import stop_prometheus
 
@@ -61,9 +63,7 @@ class LaunchContext:
 
     @property
     def data_dir(self) -> Path:
-        path = self.environment_dir / "data"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.environment_dir / "data")
 
     @property
     def launch_dir(self) -> Path:
@@ -94,21 +94,25 @@ class LaunchContext:
         return values
 
     def service_env(self) -> dict[str, str]:
-        """What a service's own environment holds: the env file's values and the environment's
-        name. Backends add what their runtime needs (a local process: the host's PATH)."""
-        return {**self.env_values(), "GOLIVE_ENVIRONMENT": self.environment}
+        """What a service's own environment holds: the `[env] pass_env` keys set in ours, the env
+        file's values and the environment's name. Backends add what their runtime needs (a
+        local process: golive.runner.child_env's minimal host environment)."""
+        passed = {k: os.environ[k] for k in self.manifest.env.pass_env if k in os.environ}
+        return {**passed, **self.env_values(), "GOLIVE_ENVIRONMENT": self.environment}
 
     def redactor(self) -> Redactor:
         try:
-            return Redactor(self.env_values())
+            return Redactor(self.env_values(), self.manifest.env.declared_secrets)
         except Exception:  # an unreadable env file has no values to hide
             return Redactor({})
 
     def teardown(self) -> None:
-        """Stop everything this environment runs and delete its data; keep the service logs."""
+        """Stop everything this environment runs and delete its data; keep the service logs,
+        redacted and private, as evidence."""
         self.backend().stop_all()
         stop_prometheus(self.environment_dir)
         logs = self.environment_dir / "logs"
         if logs.is_dir():
-            shutil.copytree(logs, self.launch_dir / "evidence" / "service-logs", dirs_exist_ok=True)
+            evidence = self.launch_dir / "evidence" / "service-logs"
+            copy_tree_private(logs, evidence, self.redactor())
         shutil.rmtree(self.environment_dir, ignore_errors=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from golive import images
 from golive.errors import ToolError
+from golive.files import append_private, private_dir, write_private
 from golive.manifest import Service
 
 KIND_FILE = "backend"  # in the environment folder: which backend started its services
@@ -82,8 +83,8 @@ class DockerBackend:
         tag = images.image_tag(self.target, service.name, release_id)
         self.stop(service.name)  # a stopped container of the same name would block the name
         data = self.environment_dir / "data"
-        data.mkdir(parents=True, exist_ok=True)
-        (self.environment_dir / KIND_FILE).write_text("docker\n")
+        private_dir(data)
+        write_private(self.environment_dir / KIND_FILE, "docker\n")
         try:
             self.engine.containers.run(
                 tag,
@@ -121,12 +122,10 @@ class DockerBackend:
 
     def _keep_logs(self, name: str, container: Any) -> None:
         """Save what the container wrote beside the process backend's logs (launch evidence)."""
-        log_dir = self.environment_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
         release = (container.labels or {}).get(f"{LABEL}release", "?")
         text = container.logs().decode(errors="replace")
-        with open(log_dir / f"{name}.log", "a") as log:
-            log.write(f"--- golive: container of release {release}\n{text}")
+        with append_private(self.environment_dir / "logs" / f"{name}.log") as log:
+            log.write(f"--- golive: container of release {release}\n{text}".encode())
 
     def running(self) -> dict[str, str]:
         found = {}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from golive import settings
 from golive.backup import Backup
 from golive.errors import LedgerError
+from golive.files import private_file
 from golive.gates.outputs import BuiltRelease
 from golive.gates.registry import result_from_json, result_to_json
 from golive.ledger.models import (
@@ -48,7 +49,7 @@ class Ledger:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or settings.ledger_url()
         if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(self.url.removeprefix("sqlite:///")))  # the launches' record
         self.engine = create_engine(self.url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._migrate()
