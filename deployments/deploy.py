@@ -27,7 +27,7 @@ def prefect(*args: str, timeout: float = 300) -> runner.Completed:
     return runner.run(
         [sys.executable, "-m", "prefect", "--no-prompt", *args],
         cwd=PROJECT,
-        env=runner.child_env(),
+        env=dict(os.environ),  # the operator's own tool: PREFECT_API_URL and the rest are theirs
         timeout=timeout,
     )
 

@@ -17,6 +17,7 @@ from prefect.states import Failed
 from flows.lock import release
 from golive import notify
 from golive.context import LaunchContext
+from golive.files import private_dir, write_private
 from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
 from golive.ledger.store import LiveRelease
@@ -56,6 +57,8 @@ def decide_verdict(
     ctx: LaunchContext, results: list[GateResult], rollback: list[str]
 ) -> LaunchReport:
     """The scorecard and GO / NO-GO: its artifacts, report files and the ledger's verdict."""
+    redact = ctx.redactor()
+    results = [r.redacted(redact) for r in results]
     scorecard = decide(results, ctx.variant)
     report = LaunchReport(
         ctx.launch_id,
@@ -65,7 +68,7 @@ def decide_verdict(
         ctx.rehearsal,
         scorecard,
         results,
-        rollback,
+        [redact(line) for line in rollback],
     )
     create_table_artifact(
         key="launch-scorecard",
@@ -78,8 +81,7 @@ def decide_verdict(
         markdown=markdown,
         description=f"{scorecard.verdict}: launch {ctx.launch_id}",
     )
-    ctx.launch_dir.mkdir(parents=True, exist_ok=True)
-    (ctx.launch_dir / "report.md").write_text(markdown)
+    write_private(private_dir(ctx.launch_dir) / "report.md", markdown)
     report.write_json(ctx.launch_dir / "report.json")
     ledger = open_ledger()
     if scorecard.go:  # only GO makes this launch's releases live

@@ -56,7 +56,8 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
         return finish(ctx, request, results, rollback)
     except Exception as exc:  # a bug, not a verdict: undo what was done, then say so
         stop_heartbeat(ctx.launch_id)
-        for line in recover(ctx.launch_id, f"launch failed: {type(exc).__name__}: {exc}"):
+        why = ctx.redactor()(f"launch failed: {type(exc).__name__}: {exc}")
+        for line in recover(ctx.launch_id, why):
             get_run_logger().warning("recovery: %s", line)
         raise
 

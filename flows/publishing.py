@@ -21,8 +21,10 @@ def artifact_key(gate: str) -> str:
     return f"gate-{gate}"
 
 
-def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) -> None:
-    """Log the result, create its artifact and record it in the ledger."""
+def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) -> GateResult:
+    """Log the result, create its artifact and record it in the ledger; secrets redacted from
+    all three (golive.envfile.Redactor). Returns the result as published."""
+    result = result.redacted(ctx.redactor())
     logger = get_run_logger()
     log = logger.warning if result.status in (Status.FAILED, Status.WARNED) else logger.info
     block = " (blocking)" if result.blocks_launch else ""
@@ -36,6 +38,7 @@ def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) ->
         ),
     )
     open_ledger().record_gate(ctx.launch_id, result, stage)
+    return result
 
 
 def outcome(
@@ -45,6 +48,5 @@ def outcome(
     try:
         result = future.result()
     except Exception as exc:  # the gate's own bug or a tool error: report it, never hide it
-        result = failed(gate, ctx.redactor()(f"gate crashed: {type(exc).__name__}: {exc}"))
-    publish(ctx, result, stage)
-    return result
+        result = failed(gate, f"gate crashed: {type(exc).__name__}: {exc}")
+    return publish(ctx, result, stage)

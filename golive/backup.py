@@ -8,6 +8,7 @@ so they do not show in a process list or in a failed command's message.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 
 from golive import runner
 from golive.errors import BackupError
+from golive.files import private_dir, private_file, write_private
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ def libpq_env(url: URL) -> dict[str, str]:
         "PGPASSWORD": url.password or "",
         "PGDATABASE": url.database or "",
     }
-    return runner.child_env({k: v for k, v in parts.items() if v})
+    # The operator's libpq settings (PGSSLMODE, PGPASSFILE, …), then the URL's parts over them.
+    settings = [key for key in os.environ if key.startswith("PG")]
+    return runner.child_env({k: v for k, v in parts.items() if v}, pass_env=settings)
 
 
 def is_postgres(url: str) -> bool:
@@ -67,17 +71,17 @@ def backup(url: str, dest_dir: Path, timeout: float = 600) -> Backup | None:
     """Back up the database at url into dest_dir; None when there is nothing to back up yet."""
     parsed = make_url(url)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(dest_dir)
     if parsed.get_backend_name() == "sqlite":
         source = Path(parsed.database or "")
         if not source.is_file():
             return None
-        target = dest_dir / f"{source.stem}-{stamp}.db"
+        target = private_file(dest_dir / f"{source.stem}-{stamp}.db")
         with sqlite3.connect(source) as src, sqlite3.connect(target) as dest:
             src.backup(dest)
         return _described(target, "sqlite")
     if parsed.get_backend_name() == "postgresql":
-        target = dest_dir / f"{parsed.database}-{stamp}.dump"
+        target = private_file(dest_dir / f"{parsed.database}-{stamp}.dump")  # pg_dump keeps 0600
         done = runner.run(
             ["pg_dump", "--format=custom", "--no-owner", f"--file={target}"],
             env=libpq_env(parsed),
@@ -109,7 +113,7 @@ def restore(url: str, saved: Backup, timeout: float = 600) -> None:
     # added, which `pg_restore --clean` would leave) and replay the dump, in one transaction.
     script = saved.path.with_suffix(".restore.sql")
     prelude = saved.path.with_suffix(".prelude.sql")
-    prelude.write_text("DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+    write_private(prelude, "DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
     try:
         done = runner.run(
             ["pg_restore", "--no-owner", f"--file={script}", str(saved.path)], timeout=timeout

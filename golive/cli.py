@@ -27,6 +27,7 @@ from golive.backends import open_backend
 from golive.backup import restore as restore_backup
 from golive.context import LaunchContext, stop_environment
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
+from golive.files import write_private
 from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
@@ -103,8 +104,7 @@ def run(
         raise InputError(f"--{err['loc'][0]}: {err['msg']}") from None
     report = run_interruptible(request)
     if report_json:
-        report_json.parent.mkdir(parents=True, exist_ok=True)
-        report_json.write_text(json.dumps(report, indent=2) + "\n")
+        write_private(report_json, json.dumps(report, indent=2) + "\n")
     print_report(report)
     raise typer.Exit(EXIT_GO if report["verdict"] == "GO" else EXIT_NO_GO)
 
@@ -278,7 +278,9 @@ def sql(
     """Show the SQL the migrate gate would run now, without touching the database."""
     ctx, url = database_of(manifest, environment)
     m = ctx.manifest
-    text = plan_sql(m.path(m.database.alembic_ini), m.database.url_env, url)
+    text = plan_sql(
+        m.path(m.database.alembic_ini), m.database.url_env, url, pass_env=m.env.pass_env
+    )
     print(text or "-- the database is at head: nothing to run")
 
 

@@ -19,6 +19,7 @@ from golive import manifest as manifest_mod
 from golive import rehearsal, settings
 from golive.backends import DeployBackend, open_backend
 from golive.envfile import Redactor, read_env, resolve_database_url
+from golive.files import copy_tree_private, private_dir
 from golive.gates.deploy import PreviousRelease
 from golive.ledger.store import LiveRelease
 from golive.manifest import Manifest, Service
@@ -55,9 +56,7 @@ class LaunchContext:
 
     @property
     def data_dir(self) -> Path:
-        path = self.environment_dir / "data"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.environment_dir / "data")
 
     @property
     def launch_dir(self) -> Path:
@@ -129,9 +128,11 @@ class LaunchContext:
         return lines
 
     def service_env(self) -> dict[str, str]:
-        """What a service's own environment holds: the env file's values and the environment's
-        name. Backends add what their runtime needs (a local process: the host's PATH)."""
-        return {**self.env_values(), "GOLIVE_ENVIRONMENT": self.environment}
+        """What a service's own environment holds: the `[env] pass_env` keys set in ours, the env
+        file's values and the environment's name. Backends add what their runtime needs (a
+        local process: golive.runner.child_env's minimal host environment)."""
+        passed = {k: os.environ[k] for k in self.manifest.env.pass_env if k in os.environ}
+        return {**passed, **self.env_values(), "GOLIVE_ENVIRONMENT": self.environment}
 
     def save_config(self) -> None:
         """Keep the configuration this launch's releases run with (0600), for a rollback."""
@@ -160,13 +161,13 @@ class LaunchContext:
 
     def redactor(self) -> Redactor:
         try:
-            return Redactor(self.env_values())
+            return Redactor(self.env_values(), self.manifest.env.declared_secrets)
         except Exception:  # an unreadable env file has no values to hide
             return Redactor({})
 
     def teardown(self) -> None:
         """Stop everything this environment runs and delete its data (a rehearsal's own
-        PostgreSQL database too); keep the service logs."""
+        PostgreSQL database too); keep the service logs, redacted and private, as evidence."""
         self.backend().stop_all()
         stop_prometheus(self.environment_dir)
         key = self.manifest.database.url_env
@@ -174,5 +175,6 @@ class LaunchContext:
             rehearsal.drop_database(self.env_values().get(key, ""))
         logs = self.environment_dir / "logs"
         if logs.is_dir():
-            shutil.copytree(logs, self.launch_dir / "evidence" / "service-logs", dirs_exist_ok=True)
+            evidence = self.launch_dir / "evidence" / "service-logs"
+            copy_tree_private(logs, evidence, self.redactor())
         shutil.rmtree(self.environment_dir, ignore_errors=True)

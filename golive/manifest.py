@@ -84,7 +84,7 @@ class EnvFiles(Strict):
     secret_keys: list[str] = Field(
         default_factory=list, description="keys whose values must be strong secrets"
     )
-    generate: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+    generate: list[EnvKey] = Field(
         default_factory=list,
         description="secret keys the configure gate fills with strong random values when they"
         " are missing, empty or a placeholder (the file is rewritten with mode 0600)",
@@ -100,6 +100,17 @@ class EnvFiles(Strict):
         le=60,
         description="seconds the configure gate waits for a TCP connect to a network database",
     )
+    pass_env: list[EnvKey] = Field(
+        default_factory=list,
+        description="keys of golive's own environment that services (and the target's suites,"
+        " alembic and locust) get too; nothing else of the operator's environment reaches them"
+        " but PATH, HOME, LANG, LC_ALL and TZ",
+    )
+
+    @property
+    def declared_secrets(self) -> list[str]:
+        """Keys whose values the manifest says are secrets."""
+        return [*self.secret_keys, *self.generate, self.payment_secret_key]
 
 
 class AllowlistEntry(Strict):

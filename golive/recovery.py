@@ -110,6 +110,7 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
         found[1] if found else None,
         ctx.redactor(),
         m.database.timeout,
+        pass_env=m.env.pass_env,
     )
     return [line]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive.files import write_private
 from golive.results import GateResult
 from golive.scorecard import Scorecard
 
@@ -54,8 +55,7 @@ class LaunchReport:
         }
 
     def write_json(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(), indent=2) + "\n")
+        write_private(path, json.dumps(self.as_dict(), indent=2) + "\n")
 
     def markdown(self) -> str:
         kind = "rehearsal" if self.rehearsal else "launch"

@@ -6,7 +6,8 @@ the monitoring and load helpers all use it (never strings, never `X | str` retur
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypedDict, Unpack
 
@@ -75,6 +76,14 @@ class GateResult:
     def blocks_launch(self) -> bool:
         return self.blocking and self.status is Status.FAILED
 
+    def redacted(self, redact: Callable[[str], str]) -> GateResult:
+        """The result with its summary and every text in its details through `redact`."""
+        return replace(
+            self,
+            summary=redact(self.summary),
+            details=[{k: _redacted(v, redact) for k, v in row.items()} for row in self.details],
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "gate": self.gate,
@@ -86,6 +95,16 @@ class GateResult:
             "duration_s": round(self.duration_s, 3),
             "evidence": list(self.evidence),
         }
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [_redacted(v, redact) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, redact) for k, v in value.items()}
+    return value
 
 
 def passed(gate: str, summary: str, *, score: int = 100, **kw: Unpack[Extras]) -> GateResult:

@@ -1,7 +1,8 @@
 """The one way golive runs an external command: argv list, timeout, captured output.
 
 Every external tool (alembic, pytest, pip-audit, locust, pg_dump) goes through `run`, so a
-missing tool or a hung command always ends in the same clear ToolError.
+missing tool or a hung command always ends in the same clear ToolError. Every child gets a
+minimal environment (`child_env`) and creates its files private (umask 077, golive.files).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from golive.errors import ToolError
+from golive.files import CHILD_UMASK, append_private
 
 
 @dataclass(frozen=True)
@@ -38,15 +40,40 @@ class Completed:
         return " | ".join(line.strip() for line in text[-lines:] if line.strip())
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child: ours, with this interpreter's bin folder first on PATH.
+# Of golive's own environment a child gets these (where set) and PATH; nothing else by default.
+HOST_KEYS = ("HOME", "LANG", "LC_ALL", "TZ")
+# What a tool that fetches over the network needs to get through a proxy and trust its CA.
+PROXY_KEYS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+CA_KEYS = (
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+)
+NETWORK_KEYS = (*PROXY_KEYS, *(k.lower() for k in PROXY_KEYS), *CA_KEYS)
 
-    That makes `python`, `alembic`, `pip-audit` and `locust` in a manifest's commands resolve to
-    the tools installed beside golive, even when its virtual environment is not activated.
+
+def child_env(extra: dict[str, str] | None = None, pass_env: Iterable[str] = ()) -> dict[str, str]:
+    """The environment of a child golive starts: a minimal one, never all of ours (a token set
+    only in the operator's shell must not reach a service).
+
+    Every child gets PATH with this interpreter's bin folder first (so `python`, `alembic`,
+    `pip-audit` and `locust` in a manifest's commands resolve to the tools installed beside
+    golive, even when its virtual environment is not activated); HOME, LANG, LC_ALL and TZ;
+    the `pass_env` keys that are set here; PYTHONUNBUFFERED=1; then `extra`. Besides that:
+
+    - a service (process backend): the env file's values, GOLIVE_ENVIRONMENT and the manifest's
+      `[env] pass_env` keys (`LaunchContext.service_env`); a container gets those alone;
+    - alembic: the database URL and `pass_env`; the target's suites: `pass_env` and TMPDIR;
+      locust: those and the service URLs (they all run the target's code);
+    - pip-audit and npm audit: NETWORK_KEYS (proxies, CA bundles), npm its `npm_config_*`;
+    - pg_dump, pg_restore and psql: the operator's PG* settings, then the database URL's parts;
+    - Prometheus: nothing more.
     """
-    env = dict(os.environ)
+    env = {key: os.environ[key] for key in (*HOST_KEYS, *pass_env) if key in os.environ}
     bin_dir = str(Path(sys.executable).parent)
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     env.setdefault("PYTHONUNBUFFERED", "1")
     if extra:
         env.update(extra)
@@ -67,6 +94,12 @@ def findable(command: str, cwd: Path | None, env: dict[str, str]) -> bool:
     if "/" in command:
         return ((cwd or Path.cwd()) / command).is_file()
     return shutil.which(command, path=env.get("PATH")) is not None
+
+
+def target_env(pass_env: Iterable[str], extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A child running the target's own code outside a service (its suites, alembic, locust):
+    the manifest's `pass_env` keys and TMPDIR on top of the minimal environment."""
+    return child_env(extra, pass_env=[*pass_env, "TMPDIR"])
 
 
 def run(
@@ -94,6 +127,7 @@ def run(
             timeout=timeout,
             stdin=subprocess.DEVNULL,
             check=False,
+            umask=CHILD_UMASK,
         )
     except FileNotFoundError as exc:
         raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc
@@ -114,11 +148,10 @@ def new_mark() -> str:
 def start(
     argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, mark: str | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start a long-running process (a service) detached, its output going to log_path; with
-    `mark` in its environment (`new_mark`, kept in its state file for `owned`)."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    """Start a long-running process (a service) detached, its output going to log_path (0600);
+    with `mark` in its environment (`new_mark`, kept in its state file for `owned`)."""
     try:
-        with open(log_path, "ab") as log:
+        with append_private(log_path) as log:
             return subprocess.Popen(
                 argv,
                 cwd=cwd,
@@ -127,6 +160,7 @@ def start(
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                umask=CHILD_UMASK,
             )
     except FileNotFoundError as exc:
         raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc

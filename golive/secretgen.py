@@ -8,16 +8,15 @@ because it now holds a secret.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dotenv.parser import Binding, parse_stream
+
+from golive.files import write_private
 
 # 48 random bytes: 64 URL-safe characters, well above the 32-byte minimum, and nothing in the
 # alphabet needs quoting or triggers `${}` interpolation.
@@ -63,19 +62,3 @@ def _rebound(binding: Binding, value: str) -> str:
     export = "export " if re.match(r"export[^\S\r\n]+", body) else ""
     newline = "\r\n" if text.endswith("\r\n") else "\n" if text.endswith(("\n", "\r")) else ""
     return f"{leading}{export}{binding.key}={value}{newline}"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically, readable by its owner only."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

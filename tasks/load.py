@@ -19,7 +19,8 @@ def load_gate(ctx: LaunchContext) -> GateResult:
     profile = ctx.manifest.load
     if profile is None:
         return skipped("load", "no [load] profile in the manifest")
-    return load(profile, ctx.manifest.root, ctx.services(), ctx.evidence_dir("load"))
+    m = ctx.manifest
+    return load(profile, m.root, ctx.services(), ctx.evidence_dir("load"), m.env.pass_env)
 
 
 @task(name="load-ramp")
@@ -30,4 +31,7 @@ def load_ramp_gate(ctx: LaunchContext, ramp: list[int] | None = None) -> GateRes
     if profile is None:
         return skipped("load", "no [load] profile in the manifest")
     steps = list(ramp or profile.ramp)
-    return load_ramp(profile, ctx.manifest.root, ctx.services(), ctx.evidence_dir("load"), steps)
+    m = ctx.manifest
+    return load_ramp(
+        profile, m.root, ctx.services(), ctx.evidence_dir("load"), steps, m.env.pass_env
+    )

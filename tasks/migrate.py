@@ -40,6 +40,7 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         ctx.evidence_dir("migrate"),
         ctx.redactor(),
         m.database.timeout,
+        pass_env=m.env.pass_env,
     )
     output = result.output
     if isinstance(output, MigrateOutput) and output.backup is not None:
@@ -66,4 +67,5 @@ def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
         migrated.backup,
         ctx.redactor(),
         m.database.timeout,
+        pass_env=m.env.pass_env,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import uuid
@@ -110,6 +111,20 @@ def run_golive(
         timeout=timeout,
         check=False,
     )
+
+
+def mode(path: Path) -> int:
+    """A file's or folder's permission bits (0o600, 0o700, …)."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def permissive_umask() -> Iterator[None]:
+    """A umask that would leave new files world-readable, as on most machines: what golive makes
+    private, it must make private itself."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
 
 
 @pytest.fixture(scope="session")

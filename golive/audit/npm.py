@@ -10,6 +10,7 @@ decides for both. NpmAudit is this module's FindingSource.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from golive.audit.interface import (
 )
 from golive.audit.severity import Severity, from_name, from_vector
 from golive.errors import GoliveError
-from golive.runner import run
+from golive.files import write_private
+from golive.runner import NETWORK_KEYS, child_env, run
 
 # Node's and npm's codes for "the service did not answer".
 _NETWORK_CODES = {"ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"}
@@ -53,12 +55,12 @@ def audit_lockfile(lockfile: Path, out: Path, timeout: float) -> list[Finding]:
     out.unlink(missing_ok=True)
     argv = ["npm", "audit", "--json", "--package-lock-only"]
     try:
-        done = run(argv, cwd=lockfile.parent, timeout=timeout)
+        done = run(argv, cwd=lockfile.parent, timeout=timeout, env=npm_env())
     except GoliveError as exc:
         if "timed out" in str(exc):
             raise _unreachable(lockfile, str(exc)) from exc
         raise ScannerFailed(f"npm audit failed on {lockfile}: {exc}") from exc
-    out.write_text(done.stdout, encoding="utf-8")
+    write_private(out, done.stdout)
     try:
         report = json.loads(done.stdout)
         if not isinstance(report, dict):
@@ -70,6 +72,13 @@ def audit_lockfile(lockfile: Path, out: Path, timeout: float) -> list[Finding]:
     if "error" in report and "vulnerabilities" not in report:
         raise _error(lockfile, report)
     return findings(report, _lock_versions(lockfile))
+
+
+def npm_env() -> dict[str, str]:
+    """npm's environment: the minimal one, the network settings and npm's own configuration
+    (`npm_config_*`: the registry, a proxy, a cache)."""
+    npm_config = [k for k in os.environ if k.lower().startswith("npm_config_")]
+    return child_env(pass_env=[*NETWORK_KEYS, *npm_config])
 
 
 def _error(lockfile: Path, report: dict[str, Any]) -> AuditError:

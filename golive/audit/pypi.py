@@ -31,7 +31,7 @@ from golive.audit.interface import (
 )
 from golive.audit.severity import UNKNOWN, Severity, worst
 from golive.errors import GoliveError
-from golive.runner import Completed, child_env, run
+from golive.runner import NETWORK_KEYS, Completed, child_env, run
 
 ServiceName = Literal["osv", "pypi"]
 OFFLINE_ADVICE = (
@@ -138,9 +138,10 @@ def argv(path: Path, service: AdvisoryService, out: Path, timeout: float) -> lis
 
 
 def _env() -> dict[str, str]:
-    """The child env, with the local endpoint exempt from any configured HTTP proxy."""
+    """The minimal child env and the network settings, with the local endpoint exempt from any
+    configured HTTP proxy."""
     exempt = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
-    return child_env({"NO_PROXY": exempt, "no_proxy": exempt})
+    return child_env({"NO_PROXY": exempt, "no_proxy": exempt}, pass_env=NETWORK_KEYS)
 
 
 def _tool_failure(path: Path, done: Completed, service: AdvisoryService) -> AuditError:

@@ -20,6 +20,7 @@ from typing import Any
 
 from golive.backends import images
 from golive.backends.interface import BackendError, BackendKind, record_kind
+from golive.files import append_private, private_dir
 from golive.manifest import Service
 
 LABEL = images.LABEL_PREFIX
@@ -75,7 +76,7 @@ class DockerBackend:
         tag = images.image_tag(self.target, service.name, release_id)
         self.stop(service.name)  # a stopped container of the same name would block the name
         data = self.environment_dir / "data"
-        data.mkdir(parents=True, exist_ok=True)
+        private_dir(data)
         record_kind(self.environment_dir, self.kind)
         try:
             self.engine.containers.run(
@@ -114,12 +115,10 @@ class DockerBackend:
 
     def _keep_logs(self, name: str, container: Any) -> None:
         """Save what the container wrote beside the process backend's logs (launch evidence)."""
-        log_dir = self.environment_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
         release = (container.labels or {}).get(f"{LABEL}release", "?")
         text = container.logs().decode(errors="replace")
-        with open(log_dir / f"{name}.log", "a") as log:
-            log.write(f"--- golive: container of release {release}\n{text}")
+        with append_private(self.environment_dir / "logs" / f"{name}.log") as log:
+            log.write(f"--- golive: container of release {release}\n{text}".encode())
 
     def running(self) -> dict[str, str]:
         found = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from golive import runner
 from golive.backends.interface import BackendKind, record_kind
+from golive.files import append_private, write_private
 from golive.manifest import Service
 
 START_MARK = "--- golive: starting release"
@@ -42,16 +43,14 @@ class ProcessBackend:
         argv = shlex.split(service.command.replace("{port}", str(service.port)))
         record_kind(self.environment_dir, self.kind)
         log_path = self.log_dir / f"{service.name}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "a") as log:
-            log.write(f"{START_MARK} {release_id}\n")
+        with append_private(log_path) as log:
+            log.write(f"{START_MARK} {release_id}\n".encode())
         mark = runner.new_mark()
         env = runner.child_env(env)
         proc = runner.start(argv, cwd=release_path, env=env, log_path=log_path, mark=mark)
         self._children[service.name] = proc
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         state = {"pid": proc.pid, "release_id": release_id, "port": service.port, "mark": mark}
-        self._state_file(service.name).write_text(json.dumps(state))
+        write_private(self._state_file(service.name), json.dumps(state))
 
     def stop(self, name: str, grace_s: float = 10) -> None:
         state = self._state(name)

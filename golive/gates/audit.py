@@ -42,6 +42,7 @@ from golive.audit import (
     requirement_names,
     row,
 )
+from golive.files import private_dir
 from golive.gates.outputs import AuditOutput
 from golive.manifest import Audit
 from golive.results import GateResult, failed, passed, warned
@@ -79,7 +80,7 @@ class _Scans:
 def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None) -> GateResult:
     """Audit the requirements and lock files spec names (relative to root) under its policy."""
     started = time.monotonic()
-    evidence_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(evidence_dir)
     scans = _Scans()
     try:
         _scan_python(spec, root, evidence_dir, scans)

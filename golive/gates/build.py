@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from golive.backends import BackendError, images
+from golive.files import private_dir
 from golive.gates.outputs import BuildOutput, BuiltRelease
 from golive.hashing import IGNORED_PARTS, IGNORED_SUFFIXES, tree_digest
 from golive.manifest import Manifest, Service
@@ -43,7 +44,7 @@ def build_release(manifest: Manifest, service: Service, store: Path) -> tuple[st
     target = release_path(store, service, rid)
     if target.is_dir():
         return rid, target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)  # the store's folders are private; the code inside keeps its modes
     staging = Path(tempfile.mkdtemp(prefix=f".{rid}-", dir=target.parent))
     try:
         shutil.copytree(manifest.path(service.source), staging, dirs_exist_ok=True, ignore=_ignore)
@@ -54,6 +55,7 @@ def build_release(manifest: Manifest, service: Service, store: Path) -> tuple[st
             else:
                 shutil.copytree(src, staging / src.name, ignore=_ignore)
         (staging / SPEC_FILE).write_text(service.model_dump_json(indent=2))
+        private_dir(staging)  # copytree gave it the source folder's mode
         staging.rename(target)
     except FileExistsError:
         shutil.rmtree(staging, ignore_errors=True)  # another build of the same content won

@@ -7,9 +7,7 @@ to artifacts and logs, where a secret must never appear.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from golive.envfile import EnvFile
+from golive.envfile import PROVIDER_PREFIX, EnvFile, looks_random, secret_name
 from golive.manifest import EnvFiles
 
 MIN_SECRET_BYTES = 32
@@ -65,7 +63,7 @@ PLACEHOLDER_PATTERNS = [
     re.compile(r"^x{3,}$", re.IGNORECASE),
     re.compile(r"^(todo|fixme|tbd)\b", re.IGNORECASE),  # TODO: ask ops
 ]
-PAYMENT_MODE = re.compile(r"^(?:sk|pk|rk)_(live|test)_")
+PAYMENT_MODE = PROVIDER_PREFIX
 
 
 @dataclass(frozen=True)
@@ -134,9 +132,7 @@ class Inputs:
 
 
 def is_secret_key(key: str, spec: EnvFiles) -> bool:
-    upper = key.upper()
-    declared = key in spec.secret_keys or key in spec.generate
-    return declared or "SECRET" in upper or upper.endswith(("_TOKEN", "_PASSWORD"))
+    return key in spec.secret_keys or key in spec.generate or secret_name(key)
 
 
 def is_placeholder(value: str, template_value: str) -> bool:
@@ -153,21 +149,8 @@ def is_predictable(secret: str) -> bool:
     A payment key's mode prefix (`sk_live_`) is the provider's, so only the rest is measured.
     Thresholds leave room for hex (16 symbols, ~3.8 bits per character over 64 characters).
     """
-    # The first 512 characters tell enough, and keep the repeat search cheap on huge values.
-    body = PAYMENT_MODE.sub("", secret)[:512]
-    if not body:
-        return True
-    counts = Counter(body)
-    bits_per_char = -sum(n / len(body) * math.log2(n / len(body)) for n in counts.values())
-    return len(counts) < 10 or bits_per_char < 3.0 or _repeats(body)
-
-
-def _repeats(text: str) -> bool:
-    """True when the text is a shorter unit repeated (`abc123abc123abc1`)."""
-    return any(
-        all(text[i] == text[i - period] for i in range(period, len(text)))
-        for period in range(1, len(text) // 2 + 1)
-    )
+    body = PAYMENT_MODE.sub("", secret)
+    return not looks_random(body)
 
 
 def structure_rules(inp: Inputs) -> Iterator[Finding]:

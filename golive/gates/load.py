@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from golive import runner
 from golive.errors import ToolError
+from golive.files import private_dir, write_private
 from golive.gates.outputs import EndpointStats, LoadOutput, Margin
 from golive.health import free_port, service_url
 from golive.manifest import LoadProfile, Service
@@ -211,17 +213,24 @@ def _run_master(
         done = runner.run(argv, cwd=root, timeout=timeout, env=env)
     except ToolError as exc:
         raise LoadRunError(str(exc)) from exc
-    log.write_text(done.stdout + done.stderr, encoding="utf-8")
+    write_private(log, done.stdout + done.stderr)
     if not done.ok:
         raise LoadRunError(f"locust failed (exit {done.returncode}): {done.tail(1)}")
 
 
 def run_locust(
-    profile: LoadProfile, root: Path, services: list[Service], prefix: Path, users: int
+    profile: LoadProfile,
+    root: Path,
+    services: list[Service],
+    prefix: Path,
+    users: int,
+    pass_env: Sequence[str] = (),
 ) -> RunStats:
-    """One locust run at `users`, its files named `<prefix>…`. Leaves no locust process behind."""
+    """One locust run at `users`, its files named `<prefix>…`. Leaves no locust process behind.
+
+    Locust runs the target's locustfile: the target's environment and the service URLs."""
     host = service_url(next(s for s in services if s.name == profile.host_service))
-    env = runner.child_env(service_urls(services))
+    env = runner.target_env(pass_env, service_urls(services))
     master = _common_args(profile, root) + _master_args(profile, host, prefix, users)
     timeout = profile.duration_s + GRACE_S
     evidence = [f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log", f"{prefix}_failures.csv"]
@@ -253,15 +262,18 @@ def _kept_evidence(prefix: Path) -> list[str]:
 
 
 def load(
-    profile: LoadProfile, root: Path, services: list[Service], evidence_dir: Path
+    profile: LoadProfile,
+    root: Path,
+    services: list[Service],
+    evidence_dir: Path,
+    pass_env: Sequence[str] = (),
 ) -> GateResult:
     """Run the load profile once at its user count and judge it against its thresholds."""
     started = time.monotonic()
-    evidence_dir = evidence_dir.resolve()  # locust's working folder is root, not ours
-    evidence_dir.mkdir(parents=True, exist_ok=True)
+    evidence_dir = private_dir(evidence_dir.resolve())  # locust's working folder is root
     prefix = evidence_dir / "locust"
     try:
-        stats = run_locust(profile, root, services, prefix, profile.users)
+        stats = run_locust(profile, root, services, prefix, profile.users, pass_env)
     except (LoadRunError, ToolError) as exc:
         return failed(
             GATE,
@@ -308,7 +320,12 @@ def _curve_row(users: int, outcome: RunStats | None, problems: list[str]) -> Row
 
 
 def _ramp_steps(
-    profile: LoadProfile, root: Path, services: list[Service], evidence_dir: Path, steps: list[int]
+    profile: LoadProfile,
+    root: Path,
+    services: list[Service],
+    evidence_dir: Path,
+    steps: list[int],
+    pass_env: Sequence[str],
 ) -> tuple[list[Row], list[RunStats], str | None]:
     """Run the steps in order until one crosses a threshold: (curve rows, stats, why it failed)."""
     rows: list[Row] = []
@@ -320,7 +337,8 @@ def _ramp_steps(
             continue
         outcome: RunStats | None = None
         try:
-            outcome = run_locust(profile, root, services, evidence_dir / f"locust-{users}u", users)
+            prefix = evidence_dir / f"locust-{users}u"
+            outcome = run_locust(profile, root, services, prefix, users, pass_env)
             problems = crossed(profile, outcome)
             measured.append(outcome)
         except (LoadRunError, ToolError) as exc:
@@ -337,6 +355,7 @@ def load_ramp(
     services: list[Service],
     evidence_dir: Path,
     users_steps: list[int],
+    pass_env: Sequence[str] = (),
 ) -> GateResult:
     """The same test at each user count in turn: the capacity curve, judged step by step.
 
@@ -346,10 +365,9 @@ def load_ramp(
     step's endpoints and threshold margins.
     """
     started = time.monotonic()
-    evidence_dir = evidence_dir.resolve()  # locust's working folder is root, not ours
-    evidence_dir.mkdir(parents=True, exist_ok=True)
+    evidence_dir = private_dir(evidence_dir.resolve())  # locust's working folder is root
     steps = users_steps or [profile.users]
-    rows, measured, failure = _ramp_steps(profile, root, services, evidence_dir, steps)
+    rows, measured, failure = _ramp_steps(profile, root, services, evidence_dir, steps, pass_env)
     held = [r["users"] for r in rows if r["result"] == "ok"]
     heaviest = measured[-1] if measured else None
     kw: dict[str, Any] = {

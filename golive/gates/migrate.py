@@ -11,19 +11,21 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from golive import runner
 from golive.backup import Backup, backup, restore
 from golive.envfile import Redactor
 from golive.errors import GoliveError, ToolError
+from golive.files import write_private
 from golive.gates.outputs import MigrateOutput
 from golive.results import GateResult, failed, passed
 
@@ -36,7 +38,16 @@ def head_revisions(alembic_ini: Path) -> tuple[str, ...]:
 
 
 def current_revision(url: str) -> str | None:
-    """The revision stamped in the database, or None for an empty database."""
+    """The revision stamped in the database, or None for an empty database (a SQLite file that
+    does not exist yet is not created here: alembic creates it, private)."""
+    parsed = make_url(url)
+    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if sqlite_file and not Path(str(parsed.database)).exists():
+        return None
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -48,15 +59,22 @@ def current_revision(url: str) -> str | None:
 
 
 def alembic(
-    alembic_ini: Path, url_env: str, url: str, *args: str, timeout: float
+    alembic_ini: Path,
+    url_env: str,
+    url: str,
+    *args: str,
+    timeout: float,
+    pass_env: Sequence[str] = (),
 ) -> runner.Completed:
+    """alembic, in the target's environment: the database URL and the manifest's pass_env."""
     argv = [sys.executable, "-m", "alembic", "-c", str(alembic_ini), *args]
-    return runner.run(
-        argv, cwd=alembic_ini.parent, timeout=timeout, env=runner.child_env({url_env: url})
-    )
+    env = runner.target_env(pass_env, {url_env: url})
+    return runner.run(argv, cwd=alembic_ini.parent, timeout=timeout, env=env)
 
 
-def plan_sql(alembic_ini: Path, url_env: str, url: str, timeout: float = 120) -> str:
+def plan_sql(
+    alembic_ini: Path, url_env: str, url: str, timeout: float = 120, pass_env: Sequence[str] = ()
+) -> str:
     """The SQL `upgrade head` would run from the database's current revision ('' when at head).
 
     Reads the current revision; changes nothing.
@@ -65,23 +83,38 @@ def plan_sql(alembic_ini: Path, url_env: str, url: str, timeout: float = 120) ->
     if current in head_revisions(alembic_ini):
         return ""
     span = f"{current}:head" if current else "head"
-    done = alembic(alembic_ini, url_env, url, "upgrade", span, "--sql", timeout=timeout)
+    done = alembic(
+        alembic_ini, url_env, url, "upgrade", span, "--sql", timeout=timeout, pass_env=pass_env
+    )
     if not done.ok:
         raise ToolError(f"alembic could not render the upgrade SQL: {done.tail(1)}")
     return done.stdout
 
 
-def planned_sql(alembic_ini: Path, url_env: str, url: str, redact: Redactor, timeout: float) -> str:
+def planned_sql(
+    alembic_ini: Path,
+    url_env: str,
+    url: str,
+    redact: Redactor,
+    timeout: float,
+    pass_env: Sequence[str],
+) -> str:
     """The SQL evidence. Offline mode runs each revision's code too, so a revision that raises
     fails here first; the upgrade itself then says which one, so this only notes it."""
     try:
-        return plan_sql(alembic_ini, url_env, url, timeout)
+        return plan_sql(alembic_ini, url_env, url, timeout, pass_env)
     except GoliveError as exc:
         return f"-- {redact(str(exc))}\n"
 
 
 def _prepare(
-    alembic_ini: Path, url_env: str, url: str, backup_dir: Path, redact: Redactor, timeout: float
+    alembic_ini: Path,
+    url_env: str,
+    url: str,
+    backup_dir: Path,
+    redact: Redactor,
+    timeout: float,
+    pass_env: Sequence[str],
 ) -> tuple[MigrateOutput, str]:
     """Before anything changes: the current revision, the SQL the upgrade will run, a backup.
 
@@ -89,7 +122,7 @@ def _prepare(
     """
     try:
         before = current_revision(url)
-        sql = planned_sql(alembic_ini, url_env, url, redact, timeout)
+        sql = planned_sql(alembic_ini, url_env, url, redact, timeout, pass_env)
         saved = backup(url, backup_dir, timeout)
     except SQLAlchemyError as exc:
         raise GoliveError(
@@ -132,19 +165,20 @@ def migrate(
     evidence_dir: Path,
     redact: Redactor,
     timeout: float = 300,
+    pass_env: Sequence[str] = (),
 ) -> GateResult:
     """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir."""
     started = time.monotonic()
     try:
-        output, sql = _prepare(alembic_ini, url_env, url, backup_dir, redact, timeout)
+        output, sql = _prepare(alembic_ini, url_env, url, backup_dir, redact, timeout, pass_env)
     except GoliveError as exc:
         return failed(GATE, str(exc), duration_s=time.monotonic() - started)
-    sql_path = evidence_dir / "upgrade.sql"
-    sql_path.parent.mkdir(parents=True, exist_ok=True)
-    sql_path.write_text(sql)
+    sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
     evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
     try:
-        done = alembic(alembic_ini, url_env, url, "upgrade", "head", timeout=timeout)
+        done = alembic(
+            alembic_ini, url_env, url, "upgrade", "head", timeout=timeout, pass_env=pass_env
+        )
     except GoliveError as exc:
         return failed(GATE, str(exc), output=output, duration_s=time.monotonic() - started)
     result = _judge(done, url, output, redact)
@@ -159,13 +193,16 @@ def revert(
     saved: Backup | None,
     redact: Redactor,
     timeout: float = 300,
+    pass_env: Sequence[str] = (),
 ) -> str:
     """Put the database back at `before`: downgrade, or restore the backup where that fails.
 
     Returns one line for the report.
     """
     target = before or "base"
-    done = alembic(alembic_ini, url_env, url, "downgrade", target, timeout=timeout)
+    done = alembic(
+        alembic_ini, url_env, url, "downgrade", target, timeout=timeout, pass_env=pass_env
+    )
     if done.ok and current_revision(url) == before:
         return f"database: downgraded to {target}"
     why = redact(done.tail(1)) or "revision not reached"

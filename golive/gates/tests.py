@@ -8,9 +8,9 @@ a failing non-critical suite warns.
 from __future__ import annotations
 
 import shlex
-import shutil
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from junitparser.junitparser import JUnitXmlError
 
 from golive import runner
 from golive.errors import ToolError
+from golive.files import copy_private, private_dir
 from golive.manifest import Suite
 from golive.results import GateResult, failed, passed, warned
 
@@ -87,7 +88,9 @@ def read_coverage(path: Path) -> float:
     return float(rate) * 100
 
 
-def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcome, list[Path]]:
+def run_suite(
+    suite: Suite, root: Path, evidence_dir: Path, pass_env: Sequence[str] = ()
+) -> tuple[SuiteOutcome, list[Path]]:
     outcome = SuiteOutcome(suite.name, suite.critical)
     reports = [root / p for p in (suite.junit, suite.coverage) if p is not None]
     for report in reports:  # a stale file from an earlier run must not pass for this one
@@ -95,7 +98,8 @@ def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcom
         report.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
-        done = runner.run(shlex.split(suite.command), cwd=root, timeout=suite.timeout)
+        argv, env = shlex.split(suite.command), runner.target_env(pass_env)
+        done = runner.run(argv, cwd=root, timeout=suite.timeout, env=env)
     except ToolError as exc:
         outcome.problem = str(exc)
         return outcome, []
@@ -117,21 +121,24 @@ def run_suite(suite: Suite, root: Path, evidence_dir: Path) -> tuple[SuiteOutcom
             outcome.coverage = read_coverage(root / suite.coverage)
         except (ElementTree.ParseError, OSError, ValueError):
             outcome.coverage = None  # coverage is information here, never a reason to block
-    evidence_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(evidence_dir)
     kept = []
     for kind, report in (("junit", junit), ("coverage", root / (suite.coverage or "-"))):
         if report.is_file():
             kept.append(evidence_dir / f"{kind}-{suite.name}.xml")
-            shutil.copyfile(report, kept[-1])
+            copy_private(report, kept[-1])
     return outcome, kept
 
 
-def tests(suites: list[Suite], root: Path, evidence_dir: Path) -> GateResult:
-    """The tests gate: each suite in turn, judged by its exit code and JUnit XML."""
+def tests(
+    suites: list[Suite], root: Path, evidence_dir: Path, pass_env: Sequence[str] = ()
+) -> GateResult:
+    """The tests gate: each suite in turn, in the target's environment (runner.target_env),
+    judged by its exit code and JUnit XML."""
     started = time.monotonic()
     outcomes, evidence = [], []
     for suite in suites:
-        outcome, kept = run_suite(suite, root, evidence_dir)
+        outcome, kept = run_suite(suite, root, evidence_dir, pass_env)
         outcomes.append(outcome)
         evidence += [str(path) for path in kept]
     rows = [o.row() for o in outcomes]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from golive import settings
 from golive.backup import Backup
 from golive.errors import LedgerError
+from golive.files import private_file
 from golive.gates.outputs import BuiltRelease
 from golive.gates.registry import result_from_json, result_to_json
 from golive.ledger.models import (
@@ -51,7 +52,7 @@ class Ledger:
         self.url = url or settings.ledger_url()
         try:
             if self.url.startswith("sqlite:///"):
-                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(self.url.removeprefix("sqlite:///")))  # the launches' record
             self.engine = create_engine(self.url)
         except (OSError, ArgumentError, ImportError) as exc:  # a folder, a URL, a driver
             raise LedgerError(

@@ -21,6 +21,7 @@ import httpx
 import yaml
 
 from golive import runner
+from golive.files import append_private, write_private
 from golive.health import free_port, wait_healthy
 from golive.manifest import Monitoring, Service
 from golive.monitoring.interface import MonitoringError
@@ -94,10 +95,9 @@ def scrape_config(
 
 
 def write_config(environment_dir: Path, config: dict[str, Any]) -> Path:
-    path = monitoring_dir(environment_dir) / "prometheus.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    return write_private(
+        monitoring_dir(environment_dir) / "prometheus.yml", yaml.safe_dump(config, sort_keys=False)
+    )
 
 
 def startup_error(log_path: Path, rule_files: list[Path]) -> str:
@@ -137,9 +137,8 @@ def start_prometheus(
     )
     port = monitoring.listen_port or free_port()
     log_path = folder / "prometheus.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a") as log:
-        log.write(f"{START_MARK} on port {port}\n")
+    with append_private(log_path) as log:
+        log.write(f"{START_MARK} on port {port}\n".encode())
     argv = [
         binary,
         f"--config.file={config}",
@@ -150,7 +149,7 @@ def start_prometheus(
     proc = runner.start(argv, cwd=folder, env=runner.child_env(), log_path=log_path, mark=mark)
     url = f"http://127.0.0.1:{port}"
     state = {"pid": proc.pid, "port": port, "url": url, "mark": mark}
-    _state_file(environment_dir).write_text(json.dumps(state))
+    write_private(_state_file(environment_dir), json.dumps(state))
     problem = wait_healthy(f"{url}/-/ready", timeout, proc.poll)
     if problem is not None:
         stop_prometheus(environment_dir)

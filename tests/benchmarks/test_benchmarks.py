@@ -59,3 +59,10 @@ def test_load_vs_wrk_without_wrk_says_how_to_install_and_exits_2() -> None:
     )
     assert done.returncode == 2
     assert "apt-get install -y wrk" in done.stderr
+
+
+def test_redaction_prints_its_ratio_and_finds_every_piece() -> None:
+    done = run_quick("redaction.py")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"^ratio redactor/replace: \d+\.\dx$", done.stdout, re.M), done.stdout
+    assert "URL-encoded: 40 found" in done.stdout  # a fragment and a base64 of each secret

@@ -43,6 +43,10 @@ def test_example_manifest_loads_with_paths_resolved(target: Path) -> None:
             lambda t: re.sub(r"\[audit\]\n", "[audit]\nadvisories_x = 1\n", t),
             r"audit\.advisories_x",
         ),
+        (
+            lambda t: t.replace("[env]\n", '[env]\npass_env = ["HTTP PROXY"]\n'),
+            r"env\.pass_env\[0\]: String should match pattern",
+        ),
     ],
 )
 def test_bad_manifest_is_one_line_naming_file_and_field(target: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from golive.envfile import Redactor
 from golive.gates.migrate import current_revision, migrate
 from golive.gates.outputs import MigrateOutput
 from golive.results import Status
-from tests.conftest import output_of
+from tests.conftest import mode, output_of
 
 BROKEN_REVISION = '''"""A revision that raises.
 
@@ -84,3 +84,18 @@ def test_unreachable_database_names_the_key_not_the_url(target: Path, tmp_path: 
     assert result.status is Status.FAILED
     assert "DATABASE_URL cannot be reached" in result.summary
     assert "hunter2" not in result.summary
+
+
+def test_a_database_made_by_the_gate_and_its_evidence_are_private(
+    target: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "azora.db"
+    db.parent.mkdir()
+    url = f"sqlite:///{db}"
+    assert current_revision(url) is None and not db.exists()  # reading creates nothing
+    ini = target.parent / "alembic.ini"
+    result = migrate(ini, "DATABASE_URL", url, tmp_path / "b", tmp_path / "e", Redactor({}))
+    assert result.status is Status.PASSED, result.summary
+    assert mode(db) == 0o600  # created by alembic, golive's child
+    sql = tmp_path / "e" / "upgrade.sql"
+    assert "CREATE TABLE users" in sql.read_text() and mode(sql) == 0o600
