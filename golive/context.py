@@ -19,7 +19,7 @@ from golive import manifest as manifest_mod
 from golive import rehearsal, settings
 from golive.backends import DeployBackend, open_backend
 from golive.envfile import Redactor, read_env, resolve_database_url
-from golive.files import copy_tree_private, private_dir
+from golive.files import copy_tree_private, private_dir, write_private
 from golive.gates.deploy import PreviousRelease
 from golive.ledger.store import LiveRelease
 from golive.manifest import Manifest, Service
@@ -137,10 +137,7 @@ class LaunchContext:
     def save_config(self) -> None:
         """Keep the configuration this launch's releases run with (0600), for a rollback."""
         path = settings.config_snapshot(self.environment, self.launch_id)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            json.dump(self.service_env(), out)
+        write_private(path, json.dumps(self.service_env()))
 
     def previous_releases(self, live: dict[str, LiveRelease]) -> dict[str, PreviousRelease]:
         """What a rollback puts back: each live release with the configuration its launch ran
