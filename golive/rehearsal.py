@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from golive import backup as backups
 from golive.errors import InputError, OperationFailed
+from golive.files import private_dir, write_private
 from golive.health import free_port
 
 SUFFIX = "-rehearsal"
@@ -65,7 +66,7 @@ def create_database(production_url: str, rehearsal_url: str, data: str, dump_dir
         path = Path(target.database or "")
         if path.exists():
             return f"rehearsal database {path.name} already made"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         saved = backups.backup(production_url, dump_dir) if data == "copy" else None
         if saved is None:  # asked for empty, or production has no database yet
             return f"rehearsal database {path.name}: empty"
@@ -126,8 +127,7 @@ def ports(environment_dir: Path, production_ports: dict[str, int]) -> dict[str, 
     except (OSError, ValueError):
         pass
     chosen = {name: free_port() for name in production_ports}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(chosen))
+    write_private(path, json.dumps(chosen))
     return chosen
 
 

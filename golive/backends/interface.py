@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from golive.errors import ToolError
+from golive.files import write_private
 from golive.manifest import Service
 
 BackendKind = Literal["process", "docker"]
@@ -64,8 +65,7 @@ class DeployBackend(Protocol):
 
 def record_kind(environment_dir: Path, kind: BackendKind) -> None:
     """Note in the environment folder which backend starts its services."""
-    environment_dir.mkdir(parents=True, exist_ok=True)
-    (environment_dir / KIND_FILE).write_text(f"{kind}\n")
+    write_private(environment_dir / KIND_FILE, f"{kind}\n")
 
 
 def recorded_kind(environment_dir: Path) -> BackendKind:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from flows.launch import run_launch
+from golive import settings
 from golive.ledger import open_ledger
 from golive.request import LaunchRequest
 from tests.flows.test_launch import artifacts, edit, logs, set_env
@@ -153,7 +154,7 @@ def test_a_live_environment_and_its_backup_are_private(
         report = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
         assert report["verdict"] == "GO", report["reasons"]
     environment = golive_home / "environments" / "production"
-    backups = list((environment / "backups").glob("*.db"))
+    backups = list(settings.backup_dir(environment.name).glob("*.db"))
     assert backups and (environment / "logs" / "api.log").is_file()
     assert (environment / "data" / "azora.db").is_file()
     # The live service log is the service's own, as it wrote it: private, not redacted.
