@@ -158,7 +158,8 @@ class LaunchContext:
 
     def redactor(self) -> Redactor:
         try:
-            return Redactor(self.env_values(), self.manifest.env.declared_secrets)
+            m = self.manifest
+            return Redactor(self.env_values(), [*m.env.declared_secrets, *m.revealed_env_keys()])
         except Exception:  # an unreadable env file has no values to hide
             return Redactor({})
 

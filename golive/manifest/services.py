@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -21,7 +21,11 @@ class Service(Strict):
     )
     port: int = Field(ge=1024, le=65535)
     health: UrlPath = "/health"
-    metrics: UrlPath = "/metrics"
+    metrics: UrlPath | Literal[""] = Field(
+        "/metrics",
+        description='Prometheus text path; "": the service has none, monitor checks its health'
+        " instead (a warning) and Prometheus does not scrape it",
+    )
     depends_on: list[str] = Field(default_factory=list)
     health_timeout: float = Field(30, gt=0)
 
