@@ -103,7 +103,7 @@ def without_metrics(result: GateResult, rows: list[Row]) -> GateResult:
         summary = f"{down[0]['check']} is down: {down[0]['problem']}"
         return failed(GATE, summary, details=details, duration_s=result.duration_s, score=0)
     names = ", ".join(r["check"].removeprefix("health ") for r in rows)
-    note = f"no metrics for {names} (metrics = \"\"): health checked instead, not monitored"
+    note = f'no metrics for {names} (metrics = ""): health checked instead, not monitored'
     if result.status is not Status.PASSED:
         return replace(result, summary=f"{result.summary}; {note}", details=details)
     summary = note if result.summary == NOTHING_SCRAPED else f"{result.summary}; {note}"
