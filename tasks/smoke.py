@@ -17,4 +17,10 @@ def smoke_gate(ctx: LaunchContext) -> GateResult:
     chosen = [c for c in m.smoke if ctx.variant != "soft" or c.critical]
     values = ctx.env_values()
     env = {k: values[k] for k in m.smoke_env_keys() if k in values}
-    return smoke(with_providers(chosen, m.smoke), ctx.services(), env=env, redactor=ctx.redactor())
+    return smoke(
+        with_providers(chosen, m.smoke),
+        ctx.services(),
+        env=env,
+        redactor=ctx.redactor(),
+        captures_file=ctx.captures_file,
+    )

@@ -20,11 +20,13 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from golive.envfile import Redactor
+from golive.files import write_private
 from golive.health import service_url
 from golive.manifest import REFERENCE, Service, SmokeCheck
 from golive.results import GateResult, failed, passed, warned
@@ -228,9 +230,12 @@ def smoke(
     backoff_s: float = BACKOFF_S,
     env: Mapping[str, str] | None = None,
     redactor: Callable[[str], str] | None = None,
+    captures_file: Path | None = None,
 ) -> GateResult:
     """Run the checks whose service is deployed, at most `concurrency` requests at a time;
-    `env` fills their `${KEY}`s, `redactor` hides its values from the result."""
+    `env` fills their `${KEY}`s, `redactor` hides its values from the result. The captured
+    values are kept (0600) in `captures_file`, for the launch's Redactor: a service's log may
+    hold one (a path with a captured id), and it is redacted when kept as evidence."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     started = time.monotonic()
@@ -239,6 +244,9 @@ def smoke(
     outcomes = (
         asyncio.run(run_all(runnable, by_name, concurrency, backoff_s, env)) if runnable else []
     )
+    if captures_file is not None:
+        captured = {k: v for o in outcomes for k, v in o.captured.items()}
+        write_private(captures_file, json.dumps(captured))
     return redacted(verdict(outcomes, started), outcomes, redactor)
 
 
