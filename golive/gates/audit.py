@@ -268,8 +268,7 @@ def audit_cache_key(
     parts += [_file_bytes(root / path) for path in spec.npm_lockfiles]
     parts.append(_advisory_bytes(spec, root))
     if spec.installed:  # what is installed now, listed again: an upgrade changes the key
-        pins = installed_pins(python or sys.executable, spec.timeout)
-        parts.append("\n".join([python or sys.executable, *pins]).encode())
+        parts.append(_installed_bytes(python or sys.executable, spec.timeout))
     parts.append(importlib.metadata.version("pip-audit").encode())
     if spec.allowlist or spec.source != "local" or spec.npm_lockfiles:
         parts.append((today or date.today()).isoformat().encode())
@@ -278,6 +277,13 @@ def audit_cache_key(
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def _installed_bytes(python: str, timeout: float) -> bytes:
+    try:
+        return "\n".join([python, *installed_pins(python, timeout)]).encode()
+    except AuditError as exc:
+        return f"<not listed> {exc}".encode()  # the audit itself reports it
 
 
 def _advisory_bytes(spec: Audit, root: Path) -> bytes:

@@ -94,3 +94,11 @@ def test_a_duplicate_pin_is_named_with_its_lines(tmp_path: Path, advisories: Pat
         "requirements.txt: pinned more than once: jinja2 at requirements.txt:7 and base.txt:1;"
         " urllib3 at requirements.txt:3 and requirements.txt:6; keep one pin of each"
     )
+
+
+def test_an_interpreter_that_cannot_run_fails_the_audit(tmp_path: Path, advisories: Path) -> None:
+    python = str(tmp_path / "no-such-venv" / "bin" / "python")
+    audit_cache_key(installed(advisories), tmp_path, TODAY, python=python)  # no exception
+    result = audit(installed(advisories), tmp_path, tmp_path / "ev", TODAY, python=python)
+    assert result.status is Status.FAILED and result.blocks_launch
+    assert result.summary.startswith(f"cannot list what {python} has installed")
