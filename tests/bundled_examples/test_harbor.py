@@ -9,6 +9,7 @@ the trait golive must guard against (its suite deletes every user, whatever data
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -27,7 +28,6 @@ from tests.conftest import REPO_ROOT, missing
 HARBOR = REPO_ROOT / "examples" / "harbor"
 HEAD = "c97d0b3e5a61"
 SUPERUSER = "admin@harbor.example.com"
-SUPERUSER_PASSWORD = "harbor-superuser-pw-1"
 
 
 def harbor_python() -> Path:
@@ -45,18 +45,18 @@ def harbor_python() -> Path:
     return venv / "bin" / "python"
 
 
-def harbor_env(database_url: str) -> dict[str, str]:
-    """A complete harbor environment (every key of .env.example) for the given database."""
+def harbor_settings(database_url: str) -> dict[str, str]:
+    """Every key of harbor's .env.example, for the given database: what a production env file
+    needs. The secrets are fresh random values of 43 characters, as configure demands."""
     url = make_url(database_url)
     return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/"),
-        "PYTHONDONTWRITEBYTECODE": "1",
         "DOMAIN": "localhost",
-        "ENVIRONMENT": "local",
-        "SECRET_KEY": "harbor-test-secret-key-0123456789abcdef",
+        "ENVIRONMENT": "production",
+        "PROJECT_NAME": "Harbor",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        # email-validator refuses special-use domains such as .test and .local.
         "FIRST_SUPERUSER": SUPERUSER,
-        "FIRST_SUPERUSER_PASSWORD": SUPERUSER_PASSWORD,
+        "FIRST_SUPERUSER_PASSWORD": secrets.token_urlsafe(32),
         "POSTGRES_SERVER": url.host or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": url.username or "",
@@ -66,6 +66,12 @@ def harbor_env(database_url: str) -> dict[str, str]:
         "SMTP_PORT": "587",
         "SENTRY_DSN": "",
     }
+
+
+def harbor_env(database_url: str) -> dict[str, str]:
+    """The environment a harbor command runs in: harbor_settings and little else."""
+    basics = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}
+    return {**basics, "PYTHONDONTWRITEBYTECODE": "1", **harbor_settings(database_url)}
 
 
 @pytest.fixture(scope="module")
@@ -172,24 +178,19 @@ def _answers(url: str, proc: subprocess.Popen[bytes]) -> bool:
     return False
 
 
-def test_form_login_then_authenticated_calls(api: str) -> None:
-    login = httpx.post(
-        f"{api}/api/v1/login/access-token",
-        data={"username": SUPERUSER, "password": SUPERUSER_PASSWORD},
-        timeout=30,
-    )
+def test_form_login_then_authenticated_calls(api: str, env: dict[str, str]) -> None:
+    form = {"username": env["FIRST_SUPERUSER"], "password": env["FIRST_SUPERUSER_PASSWORD"]}
+    login = httpx.post(f"{api}/api/v1/login/access-token", data=form, timeout=30)
     assert login.status_code == 200, login.text
     assert login.json()["token_type"] == "bearer"
     auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
     me = httpx.get(f"{api}/api/v1/users/me", headers=auth, timeout=30)
-    assert me.json()["email"] == SUPERUSER
+    assert me.json()["email"] == env["FIRST_SUPERUSER"]
     item = httpx.post(f"{api}/api/v1/items/", headers=auth, json={"title": "t"}, timeout=30)
     assert item.status_code == 200, item.text
     assert httpx.get(f"{api}/api/v1/users/me", timeout=30).status_code == 401
     # A JSON login is not a login: a smoke check needs form bodies.
-    json_login = {"username": SUPERUSER, "password": SUPERUSER_PASSWORD}
-    assert (
-        httpx.post(f"{api}/api/v1/login/access-token", json=json_login, timeout=30).status_code
-        == 422
-    )
+    json_login = httpx.post(f"{api}/api/v1/login/access-token", json=form, timeout=30)
+    assert json_login.status_code == 422
+    # No Prometheus endpoint: monitor must do without one.
     assert httpx.get(f"{api}/metrics", timeout=30).status_code == 404
