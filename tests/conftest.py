@@ -7,12 +7,14 @@ CI=true: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,10 +77,58 @@ def golive_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "golive.cli", *args]
 
 
+class SessionServer:
+    """One golive-managed Prefect server for the whole test session (per xdist worker), in a
+    GOLIVE_HOME of its own: the `golive` processes the tests start talk to it through
+    PREFECT_API_URL instead of each starting a temporary server (seconds per run). Started on
+    first use, stopped when the session ends (pytest_sessionfinish)."""
+
+    home: Path | None = None
+    api_url: str | None = None
+
+    @classmethod
+    def url(cls) -> str:
+        if cls.api_url is None:
+            home = Path(tempfile.mkdtemp(prefix="golive-test-prefect-"))
+            env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+            done = subprocess.run(
+                golive_argv("server", "start"),
+                env={**env, "GOLIVE_HOME": str(home), "PREFECT_HOME": str(home / "prefect")},
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            cls.home = home
+            assert done.returncode == 0, f"golive server start: {done.stdout}{done.stderr}"
+            port = json.loads((home / "prefect-server" / "state.json").read_text())["port"]
+            cls.api_url = f"http://127.0.0.1:{port}/api"
+        return cls.api_url
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.home is None:
+            return
+        subprocess.run(
+            golive_argv("server", "stop"),
+            env={**os.environ, "GOLIVE_HOME": str(cls.home)},
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        shutil.rmtree(cls.home, ignore_errors=True)
+        cls.home = cls.api_url = None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    SessionServer.stop()
+
+
 def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment `golive` gets in a test: ours plus `env`; with `home`, that GOLIVE_HOME
-    and a PREFECT_HOME of its own inside it."""
-    child = {**os.environ, **(env or {})}
+    and a PREFECT_HOME of its own inside it (its own result cache). Its Prefect API is the
+    session's server unless `env` names one (a `--temporary-server` run ignores it)."""
+    child = {**os.environ, "PREFECT_API_URL": SessionServer.url(), **(env or {})}
     if home is not None:
         (home / "prefect").mkdir(parents=True, exist_ok=True)
         child |= {
@@ -99,8 +149,8 @@ def run_golive(
 ) -> subprocess.CompletedProcess[str]:
     """`golive ARGS` as a user runs it: a separate process, output captured, never raising.
 
-    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it (so its temporary
-    Prefect server is its own); otherwise the environment as it is, plus `env`.
+    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it; otherwise the
+    environment as it is, plus `env`. Either way it talks to the session's Prefect server.
     """
     return subprocess.run(
         golive_argv(*args),
