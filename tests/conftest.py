@@ -128,7 +128,9 @@ def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str
     """The environment `golive` gets in a test: ours plus `env`; with `home`, that GOLIVE_HOME
     and a PREFECT_HOME of its own inside it (its own result cache). Its Prefect API is the
     session's server unless `env` names one (a `--temporary-server` run ignores it)."""
-    child = {**os.environ, "PREFECT_API_URL": SessionServer.url(), **(env or {})}
+    child = {**os.environ, **(env or {})}
+    if "PREFECT_API_URL" not in (env or {}):
+        child["PREFECT_API_URL"] = SessionServer.url()
     if home is not None:
         (home / "prefect").mkdir(parents=True, exist_ok=True)
         child |= {
