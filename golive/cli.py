@@ -62,7 +62,7 @@ def new_table(title: str, columns: tuple[str, ...]) -> Table:
 
 EXIT_GO, EXIT_NO_GO, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
-# An in-process Prefect run starts a temporary API server: quiet, and patient on slow machines.
+# For the Prefect client in this process (and the servers golive starts): quiet and patient.
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
