@@ -78,50 +78,58 @@ def golive_argv(*args: str) -> list[str]:
 
 
 class SessionServer:
-    """One golive-managed Prefect server for the whole test session (per xdist worker), in a
-    GOLIVE_HOME of its own: the `golive` processes the tests start talk to it through
-    PREFECT_API_URL instead of each starting a temporary server (seconds per run). Started on
-    first use, stopped when the session ends (pytest_sessionfinish)."""
+    """One golive-managed Prefect server for the whole test session, in a GOLIVE_HOME of its
+    own: the `golive` processes the tests start talk to it through PREFECT_API_URL instead of
+    each starting a temporary server (seconds per run). Started on first use by whichever
+    process needs it (golive's start lock makes that one server, also with pytest-xdist: the
+    workers inherit its folder from the controller), stopped when the session ends."""
 
-    home: Path | None = None
+    HOME_ENV = "GOLIVE_TEST_SESSION_SERVER_HOME"
     api_url: str | None = None
+
+    @classmethod
+    def home(cls) -> Path:
+        if cls.HOME_ENV not in os.environ:
+            os.environ[cls.HOME_ENV] = tempfile.mkdtemp(prefix="golive-test-prefect-")
+        return Path(os.environ[cls.HOME_ENV])
+
+    @classmethod
+    def golive_server(cls, command: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        home = cls.home()
+        return subprocess.run(
+            golive_argv("server", command),
+            env={**env, "GOLIVE_HOME": str(home), "PREFECT_HOME": str(home / "prefect")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     @classmethod
     def url(cls) -> str:
         if cls.api_url is None:
-            home = Path(tempfile.mkdtemp(prefix="golive-test-prefect-"))
-            env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-            done = subprocess.run(
-                golive_argv("server", "start"),
-                env={**env, "GOLIVE_HOME": str(home), "PREFECT_HOME": str(home / "prefect")},
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            cls.home = home
+            done = cls.golive_server("start")
             assert done.returncode == 0, f"golive server start: {done.stdout}{done.stderr}"
-            port = json.loads((home / "prefect-server" / "state.json").read_text())["port"]
-            cls.api_url = f"http://127.0.0.1:{port}/api"
+            state = cls.home() / "prefect-server" / "state.json"
+            cls.api_url = f"http://127.0.0.1:{json.loads(state.read_text())['port']}/api"
         return cls.api_url
 
     @classmethod
     def stop(cls) -> None:
-        if cls.home is None:
-            return
-        subprocess.run(
-            golive_argv("server", "stop"),
-            env={**os.environ, "GOLIVE_HOME": str(cls.home)},
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        shutil.rmtree(cls.home, ignore_errors=True)
-        cls.home = cls.api_url = None
+        if (cls.home() / "prefect-server").exists():
+            cls.golive_server("stop")
+        shutil.rmtree(cls.home(), ignore_errors=True)
+        cls.api_url = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    SessionServer.home()  # before xdist starts its workers, so that they share it
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    SessionServer.stop()
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, after every worker is done
+        SessionServer.stop()
 
 
 def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str, str]:
