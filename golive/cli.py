@@ -6,7 +6,9 @@ failed (a tool, a backup, the Prefect API), 130/143 interrupted (after undoing t
 line on stderr naming what to fix (golive.errors). A usage error (an unknown option, a bad
 argument) is bad input too: exit 2, one line.
 Bad input is found by golive.validate before anything changes; the flow is imported only when a
-launch runs, so that happens before Prefect starts.
+launch runs, so that happens before Prefect starts. A launch reports to PREFECT_API_URL, else to
+golive's local Prefect server (`golive server`, golive.prefect_server); with
+--temporary-server, to a server of its own that dies with it.
 """
 
 from __future__ import annotations
