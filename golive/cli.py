@@ -138,7 +138,10 @@ def run(
         raise InputError(f"--{err['loc'][0]}: {err['msg']}") from None
     with prefect_server.api_for_run(temporary_server=temporary_server) as api:
         console().print(f"Prefect UI: {prefect_server.ui_url(api)}", highlight=False)
-        report = run_interruptible(request)
+        try:
+            report = run_interruptible(request)
+        finally:
+            flush_to_api()  # while the API still answers: a temporary server stops next
     if report_json:
         write_private(report_json, json.dumps(report, indent=2) + "\n")
     print_report(report)
@@ -163,6 +166,16 @@ def run_interruptible(request: LaunchRequest) -> dict[str, Any]:
         file=sys.stderr,
     )
     raise typer.Exit(code)
+
+
+def flush_to_api() -> None:
+    """Send the logs and events Prefect still queues for the API (it would at exit, when a
+    temporary server is gone); bounded, so that a stuck API cannot hold golive up."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=5)
+    EventsWorker.drain_all(timeout=5)
 
 
 @app.command()
