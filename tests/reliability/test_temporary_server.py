@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -80,3 +81,23 @@ def test_kill_9_of_a_temporary_server_run_leaves_no_server(
         gate.touch()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(golive.pid, signal.SIGKILL)
+
+
+def test_a_temporary_server_run_ends_with_its_server_stopped_and_nothing_lost(
+    target: Path, golive_home: Path
+) -> None:
+    done = subprocess.run(
+        golive_argv("run", "soft", "--rehearsal", "--temporary-server", "--manifest", str(target)),
+        env=golive_env(golive_home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    (port,) = re.findall(r"^Prefect UI: http://127\.0\.0\.1:(\d+)$", done.stdout, re.M)
+    assert port not in golive_env(golive_home)["PREFECT_API_URL"]  # not the session's server
+    assert not prefect_server.healthy(f"http://127.0.0.1:{port}/api")
+    # Logs and events were sent while the server still answered, not at exit after it stopped.
+    assert "Error logging to API" not in output and "connection attempts failed" not in output
