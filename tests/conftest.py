@@ -7,12 +7,14 @@ CI=true: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,10 +77,68 @@ def golive_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "golive.cli", *args]
 
 
+class SessionServer:
+    """One golive-managed Prefect server for the whole test session, in a GOLIVE_HOME of its
+    own: the `golive` processes the tests start talk to it through PREFECT_API_URL instead of
+    each starting a temporary server (seconds per run). Started on first use by whichever
+    process needs it (golive's start lock makes that one server, also with pytest-xdist: the
+    workers inherit its folder from the controller), stopped when the session ends."""
+
+    HOME_ENV = "GOLIVE_TEST_SESSION_SERVER_HOME"
+    api_url: str | None = None
+
+    @classmethod
+    def home(cls) -> Path:
+        if cls.HOME_ENV not in os.environ:
+            os.environ[cls.HOME_ENV] = tempfile.mkdtemp(prefix="golive-test-prefect-")
+        return Path(os.environ[cls.HOME_ENV])
+
+    @classmethod
+    def golive_server(cls, command: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        home = cls.home()
+        return subprocess.run(
+            golive_argv("server", command),
+            env={**env, "GOLIVE_HOME": str(home), "PREFECT_HOME": str(home / "prefect")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    @classmethod
+    def url(cls) -> str:
+        if cls.api_url is None:
+            done = cls.golive_server("start")
+            assert done.returncode == 0, f"golive server start: {done.stdout}{done.stderr}"
+            state = cls.home() / "prefect-server" / "state.json"
+            cls.api_url = f"http://127.0.0.1:{json.loads(state.read_text())['port']}/api"
+        return cls.api_url
+
+    @classmethod
+    def stop(cls) -> None:
+        if (cls.home() / "prefect-server").exists():
+            cls.golive_server("stop")
+        shutil.rmtree(cls.home(), ignore_errors=True)
+        cls.api_url = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    SessionServer.home()  # before xdist starts its workers, so that they share it
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, after every worker is done
+        SessionServer.stop()
+
+
 def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment `golive` gets in a test: ours plus `env`; with `home`, that GOLIVE_HOME
-    and a PREFECT_HOME of its own inside it."""
+    and a PREFECT_HOME of its own inside it (its own result cache). Its Prefect API is the
+    session's server unless `env` names one (a `--temporary-server` run ignores it)."""
     child = {**os.environ, **(env or {})}
+    if "PREFECT_API_URL" not in (env or {}):
+        child["PREFECT_API_URL"] = SessionServer.url()
     if home is not None:
         (home / "prefect").mkdir(parents=True, exist_ok=True)
         child |= {
@@ -99,8 +159,8 @@ def run_golive(
 ) -> subprocess.CompletedProcess[str]:
     """`golive ARGS` as a user runs it: a separate process, output captured, never raising.
 
-    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it (so its temporary
-    Prefect server is its own); otherwise the environment as it is, plus `env`.
+    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it; otherwise the
+    environment as it is, plus `env`. Either way it talks to the session's Prefect server.
     """
     return subprocess.run(
         golive_argv(*args),
