@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 from golive import disposable
 from golive.envfile import Redactor, read_env
 from golive.gates.migrate import migrate
-from golive.gates.tests import SuiteDatabases, tests
+from golive.gates.tests import SuiteDatabases
+from golive.gates.tests import tests as run_gate
 from golive.manifest import Manifest, load
 from golive.results import Status
 from tests.conftest import COMPOSED_PG, COMPOSED_SQLITE, composed_target, postgres_env
@@ -78,7 +79,7 @@ def test_a_wiping_suite_gets_a_disposable_postgres_database(
     m, world = production(composed_target(tmp_path, COMPOSED_PG, env, suite_toml(mode)))
     name = disposable.new_name()
     monkeypatch.setattr(disposable, "new_name", lambda: name)
-    result = tests(m.suites, m.root, tmp_path / "evidence", (), world)
+    result = run_gate(m.suites, m.root, tmp_path / "evidence", (), world)
     assert result.status is status, result.summary
     assert (tmp_path / "suite-database.txt").read_text() == name  # it had its own
     assert rows(postgres_url) == ["customer", "seeded"]  # production's rows are all there
@@ -92,7 +93,7 @@ def test_a_suite_that_times_out_has_its_database_dropped_too(
     m, world = production(composed_target(tmp_path, COMPOSED_PG, env, suite_toml("hang", "", 2)))
     name = disposable.new_name()
     monkeypatch.setattr(disposable, "new_name", lambda: name)
-    result = tests(m.suites, m.root, tmp_path / "evidence", (), world)
+    result = run_gate(m.suites, m.root, tmp_path / "evidence", (), world)
     assert result.status is Status.FAILED and "timed out" in result.summary
     assert rows(postgres_url) == ["customer", "seeded"]
     assert not pg_exists(postgres_url, name)
@@ -102,7 +103,7 @@ def test_a_suite_that_times_out_has_its_database_dropped_too(
 def test_a_wiping_suite_gets_a_disposable_sqlite_file(tmp_path: Path, mode: str) -> None:
     env = {"DB_FILE": str(tmp_path / "production.db")}
     m, world = production(composed_target(tmp_path, COMPOSED_SQLITE, env, suite_toml(mode)))
-    result = tests(m.suites, m.root, tmp_path / "evidence", (), world)
+    result = run_gate(m.suites, m.root, tmp_path / "evidence", (), world)
     assert result.status is (Status.PASSED if mode == "pass" else Status.FAILED)
     used = Path((tmp_path / "suite-database.txt").read_text())
     assert used != Path(env["DB_FILE"]) and used.name.startswith("golive_test_")
@@ -114,7 +115,7 @@ def test_a_suite_that_asks_for_production_gets_it(tmp_path: Path) -> None:
     env = {"DB_FILE": str(tmp_path / "production.db")}
     manifest = composed_target(tmp_path, COMPOSED_SQLITE, env, suite_toml("pass", "production"))
     m, world = production(manifest)
-    assert tests(m.suites, m.root, tmp_path / "e", (), world).status is Status.PASSED
+    assert run_gate(m.suites, m.root, tmp_path / "e", (), world).status is Status.PASSED
     assert rows(f"sqlite:///{env['DB_FILE']}") == []  # it asked, and it wiped
 
 
@@ -123,7 +124,7 @@ def test_a_suite_without_a_database_gets_no_database_keys(tmp_path: Path) -> Non
     m, world = production(
         composed_target(tmp_path, COMPOSED_SQLITE, env, suite_toml("pass", "none"))
     )
-    result = tests(m.suites, m.root, tmp_path / "e", (), world)
+    result = run_gate(m.suites, m.root, tmp_path / "e", (), world)
     assert result.status is Status.FAILED  # wipe.py finds no DB_FILE and no POSTGRES_* keys
     assert rows(f"sqlite:///{env['DB_FILE']}") == ["customer", "seeded"]
 
@@ -148,7 +149,7 @@ env = {{ APP_DB = "${{DB_FILE}}", MODE = "test", TOKEN = "${{API_TOKEN}}" }}
     manifest = composed_target(tmp_path, COMPOSED_SQLITE, env, suite)
     (tmp_path / "tests" / ".env.test").write_text("MODE=from-file\nFROM_FILE=yes\n")
     m, world = production(manifest)
-    tests(m.suites, m.root, tmp_path / "e", (), world)
+    run_gate(m.suites, m.root, tmp_path / "e", (), world)
     seen = json.loads((tmp_path / "env.json").read_text())
     assert seen["FROM_FILE"] == "yes" and seen["MODE"] == "test"  # env over env_file
     assert seen["TOKEN"] == env["API_TOKEN"]
