@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from golive import runner
 from golive.backup import Backup, backup, restore
 from golive.envfile import Redactor
-from golive.errors import GoliveError, ToolError
+from golive.errors import GoliveError, OperationFailed, ToolError
 from golive.files import write_private
 from golive.gates.outputs import MigrateOutput
 from golive.results import GateResult, Status, failed, passed
@@ -96,9 +96,15 @@ def plan_sql(
 ) -> str:
     """The SQL `upgrade head` would run from the database's current revision ('' when at head).
 
-    Reads the current revision; changes nothing.
+    Reads the current revision; changes nothing. OperationFailed (never quoting the URL) when
+    the database cannot be read.
     """
-    current = current_revision(url)
+    try:
+        current = current_revision(url)
+    except SQLAlchemyError as exc:
+        raise OperationFailed(
+            f"the database cannot be reached: {type(exc).__name__}; check the server and the URL"
+        ) from None
     if current in head_revisions(alembic_ini):
         return ""
     span = f"{current}:head" if current else "head"

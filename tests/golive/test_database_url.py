@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from golive.context import LaunchContext
 from golive.database_url import DatabaseUrl, UrlTemplateError
 from golive.errors import EnvFileError, ManifestError
 from golive.manifest import load
 from golive.manifest.system import Database
 from golive.validate import check_target
-from tests.conftest import COMPOSED_PG, COMPOSED_SQLITE, composed_target
+from tests.conftest import COMPOSED_PG, COMPOSED_SQLITE, composed_target, run_golive
 
 PG_ENV = {
     "POSTGRES_SERVER": "db.internal",
@@ -142,3 +143,25 @@ env = { API_DB = "${POSTGRES_DB}", TOKEN = "${NOT_THERE}" }
     manifest = composed_target(tmp_path, COMPOSED_PG, PG_ENV, extra=suite)
     with pytest.raises(EnvFileError, match=r"suites\[unit\].env.TOKEN: \$\{NOT_THERE\} is not set"):
         check_target(load(manifest), manifest)
+
+
+def test_golive_sql_reads_a_composed_url(tmp_path: Path) -> None:
+    manifest = composed_target(tmp_path / "t", COMPOSED_PG.replace("${POSTGRES_PORT}", "1"), PG_ENV)
+    done = run_golive("sql", "--manifest", str(manifest), home=tmp_path / "home")
+    # It composed the URL and dialled it (nothing listens on port 1): one line, no password.
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.startswith("golive: error: the database cannot be reached: Operational")
+    assert "p@ss" not in done.stdout + done.stderr
+
+
+def test_a_relative_sqlite_file_key_lives_in_the_environments_data(
+    tmp_path: Path, golive_home: Path
+) -> None:
+    manifest = composed_target(tmp_path / "t", COMPOSED_SQLITE, {"DB_FILE": "app.db"})
+    ctx = LaunchContext(1, manifest, "production", "full", False)
+    placed = Path(ctx.env_values()["DB_FILE"])
+    assert placed == (golive_home / "environments" / "production" / "data" / "app.db").resolve()
+    assert ctx.database_url() == f"sqlite:///{placed}"
+    done = run_golive("sql", "--manifest", str(manifest), home=golive_home)
+    assert done.returncode == 0, done.stderr
+    assert "CREATE TABLE items" in done.stdout
