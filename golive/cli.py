@@ -374,10 +374,10 @@ def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
     settings.check_environment(environment)
     validate.check_target(load_manifest(manifest), manifest)
     ctx = LaunchContext(0, manifest.resolve(), environment, "full", False)
-    key = ctx.manifest.database.url_env
-    url = ctx.env_values().get(key, "")
+    url = ctx.database_url()
     if not url:
-        raise InputError(f"{ctx.manifest.env.production}: {key} is not set")
+        source = ctx.manifest.database.source.source
+        raise InputError(f"{ctx.manifest.env.production}: {source} is not set")
     return ctx, url
 
 
@@ -391,9 +391,7 @@ def sql(
 
     ctx, url = database_of(manifest, environment)
     m = ctx.manifest
-    text = plan_sql(
-        m.path(m.database.alembic_ini), m.database.url_env, url, pass_env=m.env.pass_env
-    )
+    text = plan_sql(m.path(m.database.alembic_ini), ctx.env_values(), url, pass_env=m.env.pass_env)
     print(text or "-- the database is at head: nothing to run")
 
 

@@ -65,8 +65,9 @@ def child_env(extra: dict[str, str] | None = None, pass_env: Iterable[str] = ())
 
     - a service (process backend): the env file's values, GOLIVE_ENVIRONMENT and the manifest's
       `[env] pass_env` keys (`LaunchContext.service_env`); a container gets those alone;
-    - alembic: the database URL and `pass_env`; the target's suites: `pass_env` and TMPDIR;
-      locust: those and the service URLs (they all run the target's code);
+    - alembic, the seed and a suite with a database: the whole env of that database (the env
+      file's values, its database key placed), `pass_env` and TMPDIR; locust: `pass_env`,
+      TMPDIR and the service URLs (they all run the target's code);
     - pip-audit and npm audit: NETWORK_KEYS (proxies, CA bundles), npm its `npm_config_*`;
     - pg_dump, pg_restore and psql: the operator's PG* settings, then the database URL's parts;
     - Prometheus: nothing more.

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from golive import settings
+from golive.database_url import REFERENCE, DatabaseUrl, UrlTemplateError
 from golive.envfile import EnvFile, parse_text
 from golive.errors import EnvFileError, InputError, LedgerError, ManifestError
 from golive.gates.configure_rules import database_url
@@ -99,8 +100,9 @@ def check_target(spec: Manifest, manifest: Path, *, rehearsal: bool = False) -> 
     """What the manifest's files hold: env files, database URL, alembic config, rule files."""
     check_env_file(spec.path(spec.env.template))
     production = check_env_file(spec.path(spec.env.production))
-    check_database_url(production, spec.database.url_env, rehearsal)
+    check_database_url(production, spec.database.source, rehearsal)
     check_env_references(spec, manifest, production)
+    check_suites(spec, production, manifest)
     check_alembic_ini(spec, manifest)
     for i, rel in enumerate(spec.monitoring.rule_files):
         try:
@@ -126,6 +128,20 @@ def check_env_references(spec: Manifest, manifest: Path, production: EnvFile) ->
             raise ManifestError(
                 f"{manifest}: load.env: {key} is not a key of {spec.env.production}"
             )
+
+
+def check_suites(spec: Manifest, production: EnvFile, manifest: Path) -> None:
+    """A suite's env file parses, and every `${KEY}` its `env` names is in the production env."""
+    for suite in spec.suites:
+        if suite.env_file is not None:
+            check_env_file(spec.path(suite.env_file))
+        for key, value in suite.env.items():
+            unset = [k for k in REFERENCE.findall(value) if k not in production.values]
+            if unset:
+                raise EnvFileError(
+                    f"{manifest}: suites[{suite.name}].env.{key}: ${{{unset[0]}}} is not set in"
+                    f" {production.path}"
+                )
 
 
 def check_env_file(path: Path) -> EnvFile:
@@ -163,15 +179,28 @@ def check_env_file(path: Path) -> EnvFile:
     return env
 
 
-def check_database_url(env: EnvFile, key: str, rehearsal: bool) -> None:
-    """The database key is set to a URL SQLAlchemy parses (its value is never shown)."""
-    value = env.values.get(key, "")
-    if not value.strip():
-        raise EnvFileError(
-            f"{env.path}: {key} is not set; it holds the database URL (database.url_env)"
-        )
-    where = f"{env.path}: line {env.lines.get(key, '?')}: {key}"
-    url = database_url(value)
+def check_database_url(env: EnvFile, source: DatabaseUrl, rehearsal: bool) -> None:
+    """The database URL is set (or every key it is composed of is) and SQLAlchemy parses it
+    (its value is never shown)."""
+    if source.template is None:
+        key = source.url_env or ""
+        if not env.values.get(key, "").strip():
+            raise EnvFileError(
+                f"{env.path}: {key} is not set; it holds the database URL (database.url_env)"
+            )
+        where = f"{env.path}: line {env.lines.get(key, '?')}: {key}"
+    else:
+        missing = source.missing(env.values)
+        if missing:
+            raise EnvFileError(
+                f"{env.path}: {', '.join(missing)} not set; database.url is composed of"
+                f" {', '.join(source.keys)}"
+            )
+        where = f"{env.path}: the database URL composed by database.url"
+    try:
+        url = database_url(source.compose(env.values))
+    except UrlTemplateError as exc:
+        raise EnvFileError(f"{where}: {exc}") from None
     if url is None:
         raise EnvFileError(
             f"{where}: does not parse as a database URL; write it as "

@@ -312,3 +312,152 @@ def docker_target(target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(images.BASE_IMAGE_ENV, raising=False)  # the manifest's value applies
     dockerize(target, base, DOCKER_PORTS)
     return target
+
+
+# A target that builds its database URL from several keys (`[database] url`), as many real
+# projects do: its alembic env.py, seed and test suite all read POSTGRES_* (or DB_FILE for
+# SQLite) and none of them DATABASE_URL.
+COMPOSED_PG = (
+    "postgresql+psycopg://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_SERVER}:"
+    "${POSTGRES_PORT}/${POSTGRES_DB}"
+)
+COMPOSED_SQLITE = "sqlite:///${DB_FILE}"
+
+COMPOSED_FILES = {
+    "dburl.py": '''"""The database URL, built from the env keys (never from one URL key)."""
+import os
+from sqlalchemy.engine import URL
+
+
+def url():
+    e = os.environ
+    if e.get("DB_FILE"):
+        return "sqlite:///" + e["DB_FILE"]
+    return URL.create(
+        "postgresql+psycopg", username=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"],
+        host=e["POSTGRES_SERVER"], port=int(e["POSTGRES_PORT"]), database=e["POSTGRES_DB"],
+    )
+''',
+    "alembic.ini": "[alembic]\nscript_location = %(here)s/migrations\n",
+    "migrations/env.py": """import os, sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from alembic import context
+from sqlalchemy import create_engine
+import dburl
+
+if context.is_offline_mode():
+    context.configure(url=dburl.url(), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = create_engine(dburl.url())
+    with engine.connect() as conn:
+        context.configure(connection=conn)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+""",
+    "migrations/versions/0001_items.py": """import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("name", sa.String(40), nullable=False, unique=True))
+
+
+def downgrade():
+    op.drop_table("items")
+""",
+    # Idempotent, as a seed must be; `seed-fails` next to it makes it write, then fail.
+    "seed.py": """import os, sys
+from sqlalchemy import create_engine, text
+import dburl
+
+engine = create_engine(dburl.url())
+with engine.begin() as conn:
+    conn.execute(text("DELETE FROM items WHERE name = 'seeded'"))
+    conn.execute(text("INSERT INTO items (name) VALUES ('seeded')"))
+engine.dispose()
+if os.path.exists("seed-fails"):
+    with create_engine(dburl.url()).begin() as conn:
+        conn.execute(text("INSERT INTO items (name) VALUES ('half-seeded')"))
+    sys.exit("seed: the superuser could not be created")
+""",
+    # A suite that, like many, deletes every row it finds; it says which database it had.
+    "tests/wipe.py": """import os, pathlib, sys, time
+sys.path.insert(0, os.getcwd() + "/..")
+from sqlalchemy import create_engine, make_url, text
+import dburl
+
+url = dburl.url()
+pathlib.Path("../suite-database.txt").write_text(str(make_url(url).database))
+engine = create_engine(url)
+with engine.begin() as conn:
+    conn.execute(text("DELETE FROM items"))
+engine.dispose()
+if sys.argv[1] == "hang":
+    time.sleep(600)
+ok = sys.argv[1] == "pass"
+failure = "" if ok else "<failure message='no'/>"
+case = f"<testcase name='wipe'>{failure}</testcase>"
+pathlib.Path("../reports").mkdir(exist_ok=True)
+pathlib.Path("../reports/junit.xml").write_text(f"<testsuite>{case}</testsuite>")
+sys.exit(0 if ok else 1)
+""",
+    "app/__init__.py": "",
+    "requirements.txt": "sqlalchemy==2.0.36\n",
+}
+
+
+def composed_target(dest: Path, url: str, env: dict[str, str], extra: str = "") -> Path:
+    """A small target whose database URL is composed (`url`) from `env`, written as its
+    production env file (and, with every value a placeholder, its template); its launch.toml."""
+    for rel, text in COMPOSED_FILES.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_text(text)
+    (dest / ".env.production").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    (dest / ".env.example").write_text("".join(f"{k}=changethis\n" for k in env))
+    (dest / "launch.toml").write_text(
+        f"""[target]
+name = "composed"
+
+[database]
+url = "{url}"
+alembic_ini = "alembic.ini"
+seed = "python seed.py"
+
+[env]
+template = ".env.example"
+production = ".env.production"
+
+[audit]
+requirements = ["requirements.txt"]
+source = "pypi"
+
+[[services]]
+name = "web"
+source = "app"
+command = "python -m http.server {{port}}"
+port = 18999
+health = "/"
+{extra}"""
+    )
+    return dest / "launch.toml"
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """The POSTGRES_* keys of a PostgreSQL URL, as a project's env file holds them."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return {
+        "POSTGRES_SERVER": str(parsed.host),
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": str(parsed.username),
+        "POSTGRES_PASSWORD": str(parsed.password),
+        "POSTGRES_DB": str(parsed.database),
+    }

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from golive.database_url import DatabaseUrl, UrlTemplateError
 from golive.envfile import parse_env
 from golive.errors import EnvFileError, GoliveError
 from golive.gates.configure_rules import Finding, Inputs, check, database_url, is_placeholder
@@ -40,9 +41,11 @@ def configure(
     root: Path,
     environment: str,
     *,
-    database_url_key: str = "DATABASE_URL",
+    database_url_key: str | None = "DATABASE_URL",
+    database: DatabaseUrl | None = None,
 ) -> GateResult:
-    """Check the production env file; generate the secrets `spec.generate` names first."""
+    """Check the production env file; generate the secrets `spec.generate` names first.
+    The database is dialled at the URL in database_url_key, or composed by `database`."""
     started = time.monotonic()
     prod_path, template_path = root / spec.production, root / spec.template
     try:
@@ -51,10 +54,10 @@ def configure(
         production = parse_env(prod_path)
     except GoliveError as exc:
         return failed(GATE, str(exc), duration_s=time.monotonic() - started)
-    inp = Inputs(production, template, spec, environment, database_url_key)
+    inp = Inputs(production, template, spec, environment, database_url_key or "")
     findings = check(inp)
     findings += permission_findings(prod_path)
-    findings += database_findings(inp, spec.database_timeout)
+    findings += database_findings(inp, spec.database_timeout, database)
     findings.sort(key=Finding.sort_key)
     return result(inp, findings, generated, time.monotonic() - started)
 
@@ -91,10 +94,19 @@ def permission_findings(path: Path) -> list[Finding]:
     return [Finding("env-file-permissions", "", message, path.name)]
 
 
-def database_findings(inp: Inputs, timeout: float) -> list[Finding]:
+def database_findings(
+    inp: Inputs, timeout: float, database: DatabaseUrl | None = None
+) -> list[Finding]:
     """A network database the URL names must accept a TCP connection; SQLite is a local file."""
     key = inp.database_url_key
-    value = inp.real_value(key)
+    value = inp.real_value(key) if key else ""
+    if database is not None and database.template is not None:
+        # Composed only from real values: a placeholder is reported already, not dialled.
+        key = database.key_of("host") or database.keys[0]
+        try:
+            value = database.compose({k: inp.real_value(k) for k in database.keys})
+        except UrlTemplateError:
+            value = ""
     url = database_url(value) if value else None
     if url is None or url.get_backend_name() == "sqlite" or not url.host:
         return []  # no URL, or an invalid one (reported by invalid-url), or nothing to dial

@@ -9,9 +9,10 @@ touching the database. `revert` puts the database back at the revision it had be
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from golive import runner
 from golive.backup import Backup, backup, restore
 from golive.envfile import Redactor
-from golive.errors import GoliveError, ToolError
+from golive.errors import GoliveError, OperationFailed, ToolError
 from golive.files import write_private
 from golive.gates.outputs import MigrateOutput
-from golive.results import GateResult, failed, passed
+from golive.results import GateResult, Status, failed, passed
 
 GATE = "migrate"
 RUNNING = re.compile(r"Running upgrade (\S*) -> ([^\s,]+)")
@@ -60,32 +61,54 @@ def current_revision(url: str) -> str | None:
 
 def alembic(
     alembic_ini: Path,
-    url_env: str,
-    url: str,
+    env: Mapping[str, str],
     *args: str,
     timeout: float,
     pass_env: Sequence[str] = (),
 ) -> runner.Completed:
-    """alembic, in the target's environment: the database URL and the manifest's pass_env."""
+    """alembic, in the target's environment: the whole env of the database it works on (the
+    production env file's values, or a rehearsal's or a disposable database's: the target's
+    env.py may build its URL from several keys) and the manifest's pass_env."""
     argv = [sys.executable, "-m", "alembic", "-c", str(alembic_ini), *args]
-    env = runner.target_env(pass_env, {url_env: url})
-    return runner.run(argv, cwd=alembic_ini.parent, timeout=timeout, env=env)
+    child = runner.target_env(pass_env, dict(env))
+    return runner.run(argv, cwd=alembic_ini.parent, timeout=timeout, env=child)
+
+
+def seed(
+    command: str,
+    alembic_ini: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    pass_env: Sequence[str] = (),
+) -> runner.Completed:
+    """The target's seed (`[database] seed`), where and as alembic runs: in the alembic
+    config's folder, with the same env."""
+    child = runner.target_env(pass_env, dict(env))
+    return runner.run(shlex.split(command), cwd=alembic_ini.parent, timeout=timeout, env=child)
 
 
 def plan_sql(
-    alembic_ini: Path, url_env: str, url: str, timeout: float = 120, pass_env: Sequence[str] = ()
+    alembic_ini: Path,
+    env: Mapping[str, str],
+    url: str,
+    timeout: float = 120,
+    pass_env: Sequence[str] = (),
 ) -> str:
     """The SQL `upgrade head` would run from the database's current revision ('' when at head).
 
-    Reads the current revision; changes nothing.
+    Reads the current revision; changes nothing. OperationFailed (never quoting the URL) when
+    the database cannot be read.
     """
-    current = current_revision(url)
+    try:
+        current = current_revision(url)
+    except SQLAlchemyError as exc:
+        raise OperationFailed(
+            f"the database cannot be reached: {type(exc).__name__}; check the server and the URL"
+        ) from None
     if current in head_revisions(alembic_ini):
         return ""
     span = f"{current}:head" if current else "head"
-    done = alembic(
-        alembic_ini, url_env, url, "upgrade", span, "--sql", timeout=timeout, pass_env=pass_env
-    )
+    done = alembic(alembic_ini, env, "upgrade", span, "--sql", timeout=timeout, pass_env=pass_env)
     if not done.ok:
         raise ToolError(f"alembic could not render the upgrade SQL: {done.tail(1)}")
     return done.stdout
@@ -93,7 +116,7 @@ def plan_sql(
 
 def planned_sql(
     alembic_ini: Path,
-    url_env: str,
+    env: Mapping[str, str],
     url: str,
     redact: Redactor,
     timeout: float,
@@ -102,14 +125,14 @@ def planned_sql(
     """The SQL evidence. Offline mode runs each revision's code too, so a revision that raises
     fails here first; the upgrade itself then says which one, so this only notes it."""
     try:
-        return plan_sql(alembic_ini, url_env, url, timeout, pass_env)
+        return plan_sql(alembic_ini, env, url, timeout, pass_env)
     except GoliveError as exc:
         return f"-- {redact(str(exc))}\n"
 
 
 def _prepare(
     alembic_ini: Path,
-    url_env: str,
+    env: Mapping[str, str],
     url: str,
     backup_dir: Path,
     redact: Redactor,
@@ -122,12 +145,11 @@ def _prepare(
     """
     try:
         before = current_revision(url)
-        sql = planned_sql(alembic_ini, url_env, url, redact, timeout, pass_env)
+        sql = planned_sql(alembic_ini, env, url, redact, timeout, pass_env)
         saved = backup(url, backup_dir, timeout)
     except SQLAlchemyError as exc:
         raise GoliveError(
-            f"database in {url_env} cannot be reached: "
-            f"{type(exc).__name__}; check the server and the URL"
+            f"the database cannot be reached: {type(exc).__name__}; check the server and the URL"
         ) from None
     except GoliveError as exc:
         raise GoliveError(redact(str(exc))) from None
@@ -159,50 +181,82 @@ def _judge(done: runner.Completed, url: str, output: MigrateOutput, redact: Reda
 
 def migrate(
     alembic_ini: Path,
-    url_env: str,
+    env: Mapping[str, str],
     url: str,
     backup_dir: Path,
     evidence_dir: Path,
     redact: Redactor,
     timeout: float = 300,
     pass_env: Sequence[str] = (),
+    seed_command: str | None = None,
 ) -> GateResult:
-    """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir."""
+    """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir.
+    Then the seed, if the manifest has one. env: the database's whole env (see `alembic`)."""
     started = time.monotonic()
     try:
-        output, sql = _prepare(alembic_ini, url_env, url, backup_dir, redact, timeout, pass_env)
+        output, sql = _prepare(alembic_ini, env, url, backup_dir, redact, timeout, pass_env)
     except GoliveError as exc:
         return failed(GATE, str(exc), duration_s=time.monotonic() - started)
     sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
     evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
     try:
-        done = alembic(
-            alembic_ini, url_env, url, "upgrade", "head", timeout=timeout, pass_env=pass_env
-        )
+        done = alembic(alembic_ini, env, "upgrade", "head", timeout=timeout, pass_env=pass_env)
+        result = _judge(done, url, output, redact)
+        if result.status is Status.PASSED and seed_command:
+            result = _seeded(result, seed_command, alembic_ini, env, redact, timeout, pass_env)
     except GoliveError as exc:
-        return failed(GATE, str(exc), output=output, duration_s=time.monotonic() - started)
-    result = _judge(done, url, output, redact)
+        result = failed(GATE, redact(str(exc)), output=output)
     return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
+
+
+def _seeded(
+    upgraded: GateResult,
+    command: str,
+    alembic_ini: Path,
+    env: Mapping[str, str],
+    redact: Redactor,
+    timeout: float,
+    pass_env: Sequence[str],
+) -> GateResult:
+    """The upgrade's result with the seed run after it: a failing seed fails the gate, and its
+    output says so (`seeded=False`), so the undo restores the backup taken before."""
+    assert isinstance(upgraded.output, MigrateOutput)
+    try:
+        done = seed(command, alembic_ini, env, timeout, pass_env)
+        why = "" if done.ok else f"exit {done.returncode}: {redact(done.tail(1))}"
+    except GoliveError as exc:  # not found, timed out
+        why = redact(str(exc))
+    output = upgraded.output.model_copy(update={"seeded": not why})
+    if why:
+        summary = f"{upgraded.summary}; then the seed failed ({why})"
+        return failed(GATE, summary, output=output, details=upgraded.details)
+    return replace(upgraded, summary=f"{upgraded.summary}; seed ran", output=output)
 
 
 def revert(
     alembic_ini: Path,
-    url_env: str,
+    env: Mapping[str, str],
     url: str,
     before: str | None,
     saved: Backup | None,
     redact: Redactor,
     timeout: float = 300,
     pass_env: Sequence[str] = (),
+    restore_first: bool = False,
 ) -> str:
     """Put the database back at `before`: downgrade, or restore the backup where that fails.
+    restore_first (a failed seed wrote rows no downgrade removes): the backup, if there is one.
 
     Returns one line for the report.
     """
     target = before or "base"
-    done = alembic(
-        alembic_ini, url_env, url, "downgrade", target, timeout=timeout, pass_env=pass_env
-    )
+    if restore_first and saved is not None:
+        try:
+            restore(url, saved, timeout)
+            return f"database: restored the backup {saved.path.name} (the seed failed)"
+        except GoliveError as exc:
+            return f"database: restore after the failed seed FAILED: {redact(str(exc))}"
+    done = alembic(alembic_ini, env, "downgrade", target, timeout=timeout, pass_env=pass_env)
     if done.ok and current_revision(url) == before:
         return f"database: downgraded to {target}"
     why = redact(done.tail(1)) or "revision not reached"

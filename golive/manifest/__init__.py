@@ -218,6 +218,10 @@ def _check_paths(path: Path, m: Manifest) -> None:
     if m.load:
         files.append(("load.locustfile", m.load.locustfile))
     anything: list[tuple[str, Path]] = [("audit.advisories", m.audit.advisories)]
+    for suite in m.suites:
+        anything.append((f"suites[{suite.name}].workdir", suite.workdir))
+        if suite.env_file is not None:
+            files.append((f"suites[{suite.name}].env_file", suite.env_file))
     for svc in m.services:
         anything.append((f"services[{svc.name}].source", svc.source))
         anything += [(f"services[{svc.name}].include", p) for p in svc.include]

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from golive.manifest.fields import Command, Name, Strict
+from golive.manifest.fields import Command, EnvKey, Name, Strict
 
 
 class AllowlistEntry(Strict):
@@ -64,3 +64,14 @@ class Suite(Strict):
     coverage: Path | None = Field(None, description="where it writes Cobertura coverage XML")
     critical: bool = Field(True, description="a failing critical suite blocks; others warn")
     timeout: float = Field(600, gt=0, description="seconds before the suite is stopped")
+    workdir: Path = Field(Path("."), description="where the command runs, relative to the manifest")
+    env_file: Path | None = Field(None, description="an env file whose values the suite gets")
+    env: dict[EnvKey, str] = Field(
+        default_factory=dict,
+        description="values the suite gets (over env_file's); ${KEY} is the production env's",
+    )
+    database: Literal["disposable", "production", "none"] = Field(
+        "disposable",
+        description="disposable: a fresh database of its own, migrated to head and dropped "
+        "afterwards; production: the production database; none: no database keys at all",
+    )
