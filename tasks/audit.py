@@ -11,6 +11,7 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
+from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
 from golive.gates.audit import audit, audit_cache_key
 from golive.results import RESULT_FORMAT, GateResult
@@ -26,4 +27,6 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
 def audit_gate(ctx: LaunchContext) -> GateResult:
     """The target's pinned dependencies and npm lock files against the advisory data."""
     manifest = ctx.manifest
-    return audit(manifest.audit, manifest.root, ctx.evidence_dir("audit"))
+    result = audit(manifest.audit, manifest.root, ctx.evidence_dir("audit"))
+    raise_if_interrupted()  # pip-audit stopped half-way: no result, so nothing is cached
+    return result

@@ -7,6 +7,7 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
+from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
 from golive.gates.tests import tests
 from golive.hashing import tree_digest
@@ -25,4 +26,6 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
 def tests_gate(ctx: LaunchContext) -> GateResult:
     """Each of the target's test suites, with its timeout; a failing critical suite blocks."""
     m = ctx.manifest
-    return tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env)
+    result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env)
+    raise_if_interrupted()  # a suite stopped half-way: no result, so nothing is cached
+    return result
