@@ -68,8 +68,9 @@ class GateResult:
     # What later gates, the undo and a resumed run need (releases, revisions); never secrets.
     output: GateOutput | None = None
     # When the gate produced this result (epoch seconds): kept in the cache with it, so a
-    # result read back from the cache can say when the cache was filled.
-    made_at: float = field(default_factory=time.time)
+    # result read back from the cache can say when the cache was filled. Not part of what the
+    # result says, so two results alike compare equal whenever they were made.
+    made_at: float = field(default_factory=time.time, compare=False)
     cached: bool = False  # taken from the cache in this launch: duration_s is this run's time
 
     @property
