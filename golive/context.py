@@ -156,9 +156,25 @@ class LaunchContext:
             for name, rel in live.items()
         }
 
+    @property
+    def captures_file(self) -> Path:
+        """Where the smoke gate keeps the values its checks captured (tokens, ids): secrets."""
+        return self.environment_dir / "data" / "smoke-captures.json"  # not made by reading
+
+    def captures(self) -> dict[str, str]:
+        try:
+            found = json.loads(self.captures_file.read_text())
+            return {str(k): str(v) for k, v in found.items()}
+        except (OSError, ValueError, AttributeError):
+            return {}  # no smoke gate ran yet, or nothing was captured
+
     def redactor(self) -> Redactor:
         try:
-            return Redactor(self.env_values(), self.manifest.env.declared_secrets)
+            m = self.manifest
+            # Capture names are prefixed so a capture never shadows an env key's value.
+            captured = {f"smoke:{k}": v for k, v in self.captures().items()}
+            secrets = [*m.env.declared_secrets, *m.revealed_env_keys(), *captured]
+            return Redactor({**self.env_values(), **captured}, secrets)
         except Exception:  # an unreadable env file has no values to hide
             return Redactor({})
 

@@ -100,6 +100,7 @@ def check_target(spec: Manifest, manifest: Path, *, rehearsal: bool = False) -> 
     check_env_file(spec.path(spec.env.template))
     production = check_env_file(spec.path(spec.env.production))
     check_database_url(production, spec.database.url_env, rehearsal)
+    check_env_references(spec, manifest, production)
     check_alembic_ini(spec, manifest)
     for i, rel in enumerate(spec.monitoring.rule_files):
         try:
@@ -107,6 +108,24 @@ def check_target(spec: Manifest, manifest: Path, *, rehearsal: bool = False) -> 
         except (PrometheusError, ValueError) as exc:  # ValueError: not UTF-8
             problem = " ".join(str(exc).split())
             raise ManifestError(f"{manifest}: monitoring.rule_files[{i}]: {problem}") from None
+
+
+def check_env_references(spec: Manifest, manifest: Path, production: EnvFile) -> None:
+    """Every `${NAME}` of a smoke check is a capture or a production env key; so is every key
+    `[load] env` hands to locust."""
+    captures = spec.captures()
+    for check in spec.smoke:
+        unknown = sorted(check.references() - captures - production.values.keys())
+        if unknown:
+            raise ManifestError(
+                f"{manifest}: smoke[{check.name}]: ${{{unknown[0]}}} is neither a key of"
+                f" {spec.env.production} nor captured by an earlier check"
+            )
+    for key in spec.load.env if spec.load else []:
+        if key not in production.values:
+            raise ManifestError(
+                f"{manifest}: load.env: {key} is not a key of {spec.env.production}"
+            )
 
 
 def check_env_file(path: Path) -> EnvFile:

@@ -67,7 +67,9 @@ def generate_secrets(spec: EnvFiles, path: Path, template: dict[str, str]) -> li
         raise EnvFileError(f"{path}: env file not found; create it from the template")
 
     def needs_value(key: str, value: str | None) -> bool:
-        return value is None or not value.strip() or is_placeholder(value, template.get(key, ""))
+        if value is None or not value.strip():
+            return True
+        return is_placeholder(value, template.get(key, ""), secret=True)  # generated: secrets
 
     try:
         return fill_secrets(path, spec.generate, needs_value)
@@ -127,6 +129,16 @@ def tcp_failure(host: str, port: int, timeout: float) -> str | None:
         return exc.strerror or type(exc).__name__
 
 
+def listing(findings: list[Finding]) -> str:
+    """`KEY (line N) [rule]` for each finding, in order; never a value."""
+    items = []
+    for f in findings:
+        line = f"line {f.line}" if f.line else ""
+        where = f"{f.key} ({line})" if f.key and line else f.key or line or f.file
+        items.append(f"{where} [{f.rule}]")
+    return "; ".join(items)
+
+
 def result(
     inp: Inputs, findings: list[Finding], generated: list[str], duration: float
 ) -> GateResult:
@@ -149,12 +161,17 @@ def result(
     kw: dict[str, Any] = {"score": score, "details": rows, "duration_s": duration}
     if blocking:
         first = blocking[0]
-        more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
-        summary = f"{first.where}: {first.message} [{first.rule}]{more}{note}"
-        return failed(GATE, summary, **kw)
+        summary = f"{first.where}: {first.message} [{first.rule}]"
+        if len(blocking) > 1:  # every one named: the operator fixes them all in one go
+            summary += f"; {len(blocking)} blocking: {listing(blocking)}"
+        if warnings:
+            summary += f"; {warnings} warning(s): {listing(findings[len(blocking) :])}"
+        return failed(GATE, summary + note, **kw)
     if findings:
         first = findings[0]
-        summary = f"{warnings} warning(s): {first.where}: {first.message} [{first.rule}]{note}"
-        return warned(GATE, summary, **kw)
+        summary = f"{warnings} warning(s): {first.where}: {first.message} [{first.rule}]"
+        if warnings > 1:
+            summary += f"; all: {listing(findings)}"
+        return warned(GATE, summary + note, **kw)
     summary = f"{inp.file}: {len(inp.production.values)} keys match the template, no findings"
     return passed(GATE, summary + note, **kw)

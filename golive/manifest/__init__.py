@@ -19,10 +19,11 @@ from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, U
 from golive.manifest.monitoring import MetricCheck, Monitoring
 from golive.manifest.services import DockerSettings, Service
 from golive.manifest.system import Database, EnvFiles, Target
-from golive.manifest.traffic import LoadProfile, SmokeCheck
+from golive.manifest.traffic import REFERENCE, LoadProfile, SmokeCheck, check_captures
 
 __all__ = [
     "PLACEHOLDER",
+    "REFERENCE",
     "AllowlistEntry",
     "Audit",
     "Command",
@@ -75,6 +76,7 @@ class Manifest(Strict):
         for check in self.smoke:
             if check.service not in names:
                 raise ValueError(f"smoke[{check.name}].service: no service named {check.service!r}")
+        check_captures(self.smoke)
         if self.load and self.load.host_service not in names:
             raise ValueError(f"load.host_service: no service named {self.load.host_service!r}")
         ports = [s.port for s in self.services]
@@ -105,6 +107,20 @@ class Manifest(Strict):
 
         for name in deps:
             visit(name, [])
+
+    def captures(self) -> set[str]:
+        """Names the smoke checks capture from their answers."""
+        return {name for check in self.smoke for name in check.capture}
+
+    def smoke_env_keys(self) -> set[str]:
+        """Env keys the smoke checks use (every `${NAME}` that no check captures)."""
+        used = {name for check in self.smoke for name in check.references()}
+        return used - self.captures()
+
+    def revealed_env_keys(self) -> list[str]:
+        """Env keys whose values golive itself sends out (smoke requests, locust's environment):
+        secrets, whatever their names, so the launch's Redactor hides them by any fragment."""
+        return sorted(self.smoke_env_keys() | set(self.load.env if self.load else []))
 
     def path(self, relative: Path) -> Path:
         return (self.root / relative).resolve()

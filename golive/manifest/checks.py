@@ -19,6 +19,11 @@ class AllowlistEntry(Strict):
 
 class Audit(Strict):
     requirements: list[Path] = Field(default_factory=list, description="pinned requirements")
+    installed: bool = Field(
+        False,
+        description="audit what the target's interpreter ([target] python, else golive's own)"
+        " has installed; no requirements file needed",
+    )
     npm_lockfiles: list[Path] = Field(
         default_factory=list, description="package-lock.json files, audited with npm audit"
     )
@@ -38,10 +43,13 @@ class Audit(Strict):
 
     @model_validator(mode="after")
     def _something_to_audit(self) -> Audit:
-        if not self.requirements and not self.npm_lockfiles:
-            raise ValueError("name at least one file in requirements or npm_lockfiles")
+        if not self.requirements and not self.npm_lockfiles and not self.installed:
+            raise ValueError(
+                "name at least one file in requirements or npm_lockfiles, or set installed = true"
+            )
         local = self.source == "local"
-        if self.requirements and local and "advisories" not in self.model_fields_set:
+        python = self.requirements or self.installed
+        if python and local and "advisories" not in self.model_fields_set:
             raise ValueError(
                 "advisories is required to audit requirements with source = 'local' (a folder "
                 "or zip of OSV records); source = 'osv' or 'pypi' uses pip-audit's online services"

@@ -49,6 +49,11 @@ class EnvFiles(Strict):
         le=60,
         description="seconds the configure gate waits for a TCP connect to a network database",
     )
+    optional: list[str] = Field(
+        default_factory=list,
+        description="keys (globs, e.g. SMTP_*) that may be empty or left out of the production"
+        " file without a finding",
+    )
     pass_env: list[EnvKey] = Field(
         default_factory=list,
         description="keys of golive's own environment that services (and the target's suites,"

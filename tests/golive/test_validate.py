@@ -240,6 +240,28 @@ CORPUS = [
         smoke("catalog", "expect = 200", "expect = 700"),
     ),
     case(
+        "smoke-unknown-reference",
+        "launch.toml: smoke[catalog]: ${NO_SUCH_KEY} is neither a key of .env.production nor"
+        " captured by an earlier check",
+        smoke("catalog", "expect = 200", 'expect = 200\nheaders = { X-Key = "${NO_SUCH_KEY}" }'),
+    ),
+    case(
+        "smoke-capture-used-before-taken",
+        "smoke[catalog]: uses ${tok} before check 'payment-processing' captures it",
+        smoke("catalog", "expect = 200", 'expect = 200\nheaders = { X-Key = "${tok}" }'),
+        smoke("payment-processing", "critical = true", 'critical = true\ncapture = { tok = "id" }'),
+    ),
+    case(
+        "smoke-body-and-form",
+        "smoke[payment-processing].form: give a JSON body or a form, not both",
+        smoke("payment-processing", "critical = true", 'critical = true\nform = { a = "1" }'),
+    ),
+    case(
+        "load-env-unknown-key",
+        "launch.toml: load.env: NO_SUCH_KEY is not a key of .env.production",
+        toml('host_service = "api"', 'host_service = "api"\nenv = ["NO_SUCH_KEY"]'),
+    ),
+    case(
         "load-host-service-unknown",
         "load.host_service: no service named 'web'",
         toml('host_service = "api"', 'host_service = "web"'),
