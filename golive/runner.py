@@ -3,6 +3,7 @@
 Every external tool (alembic, pytest, pip-audit, locust, pg_dump) goes through `run`, so a
 missing tool or a hung command always ends in the same clear ToolError. Every child gets a
 minimal environment (`child_env`) and creates its files private (umask 077, golive.files).
+Inside a gate that runs in a cancel scope (golive.cancel) a command can be stopped by the flow.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive.errors import ToolError
+from golive import cancel
+from golive.errors import Cancelled, ToolError
 from golive.files import CHILD_UMASK, append_private
 
 
@@ -118,6 +120,9 @@ def run(
     child = env if env is not None else child_env()
     if not findable(argv[0], cwd, child):
         raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH")
+    handle = cancel.current()
+    if handle is not None:
+        return _run_cancellable(argv, handle, cwd=cwd, timeout=timeout, env=child)
     try:
         proc = subprocess.run(
             [*dies_with_parent(), *argv],
@@ -135,6 +140,47 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"command timed out after {timeout:g}s: {' '.join(argv[:3])} …") from exc
     return Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+
+
+def _run_cancellable(
+    argv: list[str],
+    handle: cancel.GateHandle,
+    *,
+    cwd: Path | None,
+    timeout: float,
+    env: dict[str, str],
+) -> Completed:
+    """`run` for a gate in a cancel scope: the child in a process group of its own, which the
+    scope kills (with everything the child started) when another gate decides the launch."""
+    what = " ".join(argv[:3])
+    handle.refuse_if_cancelled(what)
+    try:
+        proc = subprocess.Popen(
+            [*dies_with_parent(), *argv],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            umask=CHILD_UMASK,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc
+    handle.adopt(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ToolError(f"command timed out after {timeout:g}s: {what} …") from exc
+    finally:
+        handle.disown(proc)
+    if handle.interrupted:
+        raise Cancelled(f"{what} stopped: {handle.reason}")
+    return Completed(tuple(argv), proc.returncode, stdout, stderr)
 
 
 # In the environment of each long-running process golive starts, with a value of its own that

@@ -12,6 +12,7 @@ from prefect import task
 from prefect.context import TaskRunContext
 
 from golive.audit.installed import target_python
+from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
 from golive.gates.audit import audit, audit_cache_key
 from golive.results import RESULT_FORMAT, GateResult
@@ -30,4 +31,6 @@ def audit_gate(ctx: LaunchContext) -> GateResult:
     """The target's pinned dependencies and npm lock files against the advisory data."""
     m = ctx.manifest
     python = target_python(m.target, m.root)
-    return audit(m.audit, m.root, ctx.evidence_dir("audit"), python=python)
+    result = audit(m.audit, m.root, ctx.evidence_dir("audit"), python=python)
+    raise_if_interrupted()  # pip-audit stopped half-way: no result, so nothing is cached
+    return result

@@ -7,6 +7,7 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
+from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
 from golive.gates.tests import SuiteDatabases, tests
 from golive.hashing import tree_digest
@@ -33,4 +34,6 @@ def tests_gate(ctx: LaunchContext) -> GateResult:
         m.database.timeout,
         m.database.seed,
     )
-    return tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world)
+    result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world)
+    raise_if_interrupted()  # a suite stopped half-way: no result, so nothing is cached
+    return result
