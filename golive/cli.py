@@ -279,7 +279,11 @@ def sql(
     ctx, url = database_of(manifest, environment)
     m = ctx.manifest
     text = plan_sql(
-        m.path(m.database.alembic_ini), m.database.url_env, url, pass_env=m.env.pass_env
+        m.path(m.database.alembic_ini),
+        m.database.url_env,
+        url,
+        pass_env=m.env.pass_env,
+        python=m.python,
     )
     print(text or "-- the database is at head: nothing to run")
 

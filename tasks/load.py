@@ -20,7 +20,8 @@ def load_gate(ctx: LaunchContext) -> GateResult:
     if profile is None:
         return skipped("load", "no [load] profile in the manifest")
     m = ctx.manifest
-    return load(profile, m.root, ctx.services(), ctx.evidence_dir("load"), m.env.pass_env)
+    evidence = ctx.evidence_dir("load")
+    return load(profile, m.root, ctx.services(), evidence, m.env.pass_env, m.python)
 
 
 @task(name="load-ramp")
@@ -33,5 +34,5 @@ def load_ramp_gate(ctx: LaunchContext, ramp: list[int] | None = None) -> GateRes
     steps = list(ramp or profile.ramp)
     m = ctx.manifest
     return load_ramp(
-        profile, m.root, ctx.services(), ctx.evidence_dir("load"), steps, m.env.pass_env
+        profile, m.root, ctx.services(), ctx.evidence_dir("load"), steps, m.env.pass_env, m.python
     )

@@ -41,6 +41,7 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         ctx.redactor(),
         m.database.timeout,
         pass_env=m.env.pass_env,
+        python=m.python,
     )
     output = result.output
     if isinstance(output, MigrateOutput) and output.backup is not None:
@@ -68,4 +69,5 @@ def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
         ctx.redactor(),
         m.database.timeout,
         pass_env=m.env.pass_env,
+        python=m.python,
     )

@@ -18,6 +18,7 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     m = parameters["ctx"].manifest
     commands = [f"{s.name}:{s.command}:{s.junit}:{s.critical}" for s in m.suites]
     commands.append(f"pass_env:{','.join(m.env.pass_env)}")
+    commands.append(f"python:{m.python}")
     return f"tests-v{RESULT_FORMAT}-" + tree_digest(m.root, extra=commands)
 
 
@@ -25,4 +26,4 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
 def tests_gate(ctx: LaunchContext) -> GateResult:
     """Each of the target's test suites, with its timeout; a failing critical suite blocks."""
     m = ctx.manifest
-    return tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env)
+    return tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, python=m.python)

@@ -89,8 +89,14 @@ def read_coverage(path: Path) -> float:
 
 
 def run_suite(
-    suite: Suite, root: Path, evidence_dir: Path, pass_env: Sequence[str] = ()
+    suite: Suite,
+    root: Path,
+    evidence_dir: Path,
+    pass_env: Sequence[str] = (),
+    python: Path | None = None,
 ) -> tuple[SuiteOutcome, list[Path]]:
+    """One suite, its `python` and `pytest` the target's own (its interpreter's bin folder is
+    first on PATH)."""
     outcome = SuiteOutcome(suite.name, suite.critical)
     reports = [root / p for p in (suite.junit, suite.coverage) if p is not None]
     for report in reports:  # a stale file from an earlier run must not pass for this one
@@ -98,7 +104,7 @@ def run_suite(
         report.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
-        argv, env = shlex.split(suite.command), runner.target_env(pass_env)
+        argv, env = shlex.split(suite.command), runner.target_env(pass_env, python=python)
         done = runner.run(argv, cwd=root, timeout=suite.timeout, env=env)
     except ToolError as exc:
         outcome.problem = str(exc)
@@ -131,14 +137,18 @@ def run_suite(
 
 
 def tests(
-    suites: list[Suite], root: Path, evidence_dir: Path, pass_env: Sequence[str] = ()
+    suites: list[Suite],
+    root: Path,
+    evidence_dir: Path,
+    pass_env: Sequence[str] = (),
+    python: Path | None = None,
 ) -> GateResult:
-    """The tests gate: each suite in turn, in the target's environment (runner.target_env),
-    judged by its exit code and JUnit XML."""
+    """The tests gate: each suite in turn, in the target's environment (runner.target_env) with
+    the target's interpreter (`python`, default golive's), judged by its exit code and JUnit XML."""
     started = time.monotonic()
     outcomes, evidence = [], []
     for suite in suites:
-        outcome, kept = run_suite(suite, root, evidence_dir, pass_env)
+        outcome, kept = run_suite(suite, root, evidence_dir, pass_env, python)
         outcomes.append(outcome)
         evidence += [str(path) for path in kept]
     rows = [o.row() for o in outcomes]
