@@ -391,7 +391,13 @@ def sql(
 
     ctx, url = database_of(manifest, environment)
     m = ctx.manifest
-    text = plan_sql(m.path(m.database.alembic_ini), ctx.env_values(), url, pass_env=m.env.pass_env)
+    text = plan_sql(
+        m.path(m.database.alembic_ini),
+        ctx.env_values(),
+        url,
+        pass_env=m.env.pass_env,
+        python=m.python,
+    )
     print(text or "-- the database is at head: nothing to run")
 
 

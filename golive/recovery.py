@@ -111,6 +111,7 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
         ctx.redactor(),
         m.database.timeout,
         pass_env=m.env.pass_env,
+        python=m.python,
     )
     return [line]
 

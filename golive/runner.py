@@ -56,13 +56,19 @@ CA_KEYS = (
 NETWORK_KEYS = (*PROXY_KEYS, *(k.lower() for k in PROXY_KEYS), *CA_KEYS)
 
 
-def child_env(extra: dict[str, str] | None = None, pass_env: Iterable[str] = ()) -> dict[str, str]:
+def child_env(
+    extra: dict[str, str] | None = None,
+    pass_env: Iterable[str] = (),
+    python: Path | None = None,
+) -> dict[str, str]:
     """The environment of a child golive starts: a minimal one, never all of ours (a token set
     only in the operator's shell must not reach a service).
 
-    Every child gets PATH with this interpreter's bin folder first (so `python`, `alembic`,
-    `pip-audit` and `locust` in a manifest's commands resolve to the tools installed beside
-    golive, even when its virtual environment is not activated); HOME, LANG, LC_ALL and TZ;
+    Every child gets PATH with the bin folder of `python` first: the target's interpreter
+    (`Manifest.python`) for what runs the target's code, so `python` and `pytest` in its
+    commands are the target's own; by default golive's, so `pip-audit` and the like resolve to
+    the tools installed beside golive even when its virtual environment is not activated. Then
+    HOME, LANG, LC_ALL and TZ;
     the `pass_env` keys that are set here; PYTHONUNBUFFERED=1; then `extra`. Besides that:
 
     - a service (process backend): the env file's values, GOLIVE_ENVIRONMENT and the manifest's
@@ -75,7 +81,7 @@ def child_env(extra: dict[str, str] | None = None, pass_env: Iterable[str] = ())
     - Prometheus: nothing more.
     """
     env = {key: os.environ[key] for key in (*HOST_KEYS, *pass_env) if key in os.environ}
-    bin_dir = str(Path(sys.executable).parent)
+    bin_dir = str((python or Path(sys.executable)).parent)
     env["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     env.setdefault("PYTHONUNBUFFERED", "1")
     if extra:
@@ -99,10 +105,18 @@ def findable(command: str, cwd: Path | None, env: dict[str, str]) -> bool:
     return shutil.which(command, path=env.get("PATH")) is not None
 
 
-def target_env(pass_env: Iterable[str], extra: dict[str, str] | None = None) -> dict[str, str]:
+def target_env(
+    pass_env: Iterable[str], extra: dict[str, str] | None = None, python: Path | None = None
+) -> dict[str, str]:
     """A child running the target's own code outside a service (its suites, alembic, locust):
-    the manifest's `pass_env` keys and TMPDIR on top of the minimal environment."""
-    return child_env(extra, pass_env=[*pass_env, "TMPDIR"])
+    the manifest's `pass_env` keys and TMPDIR on top of the minimal environment, and the
+    target's interpreter (`python`, default golive's) first on PATH."""
+    return child_env(extra, pass_env=[*pass_env, "TMPDIR"], python=python)
+
+
+def missing_module(done: Completed, module: str) -> bool:
+    """Whether `python -m module` failed because that interpreter does not have the module."""
+    return not done.ok and f"No module named {module}" in done.stderr
 
 
 def run(

@@ -97,7 +97,9 @@ def check_report_path(path: Path) -> None:
 
 
 def check_target(spec: Manifest, manifest: Path, *, rehearsal: bool = False) -> None:
-    """What the manifest's files hold: env files, database URL, alembic config, rule files."""
+    """What the manifest's files hold: the target's interpreter, env files, database URL,
+    alembic config, rule files."""
+    check_python(spec, manifest)
     check_env_file(spec.path(spec.env.template))
     production = check_env_file(spec.path(spec.env.production))
     check_database_url(production, spec.database.source, rehearsal)
@@ -142,6 +144,24 @@ def check_suites(spec: Manifest, production: EnvFile, manifest: Path) -> None:
                     f"{manifest}: suites[{suite.name}].env.{key}: ${{{unset[0]}}} is not set in"
                     f" {production.path}"
                 )
+
+
+def check_python(spec: Manifest, manifest: Path) -> None:
+    """`[target] python`, when given, names an executable file (the target's interpreter)."""
+    if spec.target.python is None:
+        return
+    python, given = spec.python, spec.target.python
+    if not python.exists():
+        raise ManifestError(
+            f"{manifest}: target.python: {given} does not exist (relative to the manifest);"
+            " create the target's virtual environment (python -m venv, then install its"
+            " requirements) or name its interpreter"
+        )
+    if not python.is_file() or not os.access(python, os.X_OK):
+        raise ManifestError(
+            f"{manifest}: target.python: {given} is not an executable file; name the"
+            " interpreter itself, e.g. .venv/bin/python"
+        )
 
 
 def check_env_file(path: Path) -> EnvFile:
@@ -236,3 +256,19 @@ def check_alembic_ini(spec: Manifest, manifest: Path) -> None:
             f"{manifest}: database.alembic_ini: {ini.name} has no [alembic] script_location;"
             " name the migrations folder there"
         )
+    folder = script_folder(ini, script_location.strip())
+    if folder is not None and not folder.is_dir():
+        raise ManifestError(
+            f"{manifest}: database.alembic_ini: {ini.name}'s script_location"
+            f" {script_location.strip()} is not a folder (a relative one is relative to the"
+            " ini's folder, where golive runs alembic)"
+        )
+
+
+def script_folder(ini: Path, script_location: str) -> Path | None:
+    """Where alembic finds the migrations, as it does with the ini's folder as working folder
+    (golive runs it there): a relative location is relative to the ini's folder, `%(here)s`
+    already filled in. None for a package resource (`package:folder`), found on import."""
+    if ":" in script_location and not Path(script_location).is_absolute():
+        return None
+    return ini.parent / script_location

@@ -27,8 +27,9 @@ def load_gate(ctx: LaunchContext) -> GateResult:
     if profile is None:
         return skipped("load", "no [load] profile in the manifest")
     m = ctx.manifest
+    evidence = ctx.evidence_dir("load")
     values = locust_values(ctx)
-    return load(profile, m.root, ctx.services(), ctx.evidence_dir("load"), m.env.pass_env, values)
+    return load(profile, m.root, ctx.services(), evidence, m.env.pass_env, values, m.python)
 
 
 @task(name="load-ramp")
@@ -48,4 +49,5 @@ def load_ramp_gate(ctx: LaunchContext, ramp: list[int] | None = None) -> GateRes
         steps,
         m.env.pass_env,
         locust_values(ctx),
+        m.python,
     )

@@ -43,6 +43,7 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         m.database.timeout,
         pass_env=m.env.pass_env,
         seed_command=m.database.seed,
+        python=m.python,
     )
     output = result.output
     if isinstance(output, MigrateOutput) and output.backup is not None:
@@ -71,4 +72,5 @@ def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
         m.database.timeout,
         pass_env=m.env.pass_env,
         restore_first=migrated.seeded is False,
+        python=m.python,
     )

@@ -20,6 +20,7 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     commands = [s.model_dump_json() for s in m.suites]
     commands.append(f"pass_env:{','.join(m.env.pass_env)}")
     commands.append(f"database:{m.database.model_dump_json()}")
+    commands.append(f"python:{m.python}")
     return f"tests-v{RESULT_FORMAT}-" + tree_digest(m.root, extra=commands)
 
 
@@ -33,7 +34,8 @@ def tests_gate(ctx: LaunchContext) -> GateResult:
         m.path(m.database.alembic_ini),
         m.database.timeout,
         m.database.seed,
+        m.python,
     )
-    result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world)
+    result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world, m.python)
     raise_if_interrupted()  # a suite stopped half-way: no result, so nothing is cached
     return result

@@ -7,6 +7,7 @@ CI=true: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -258,13 +260,38 @@ def golive_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         stop_environment(env_dir.name)
 
 
+@functools.cache
+def _example_venv() -> str:
+    """Make the example's own virtual environment once (idempotent: `make test` has usually made
+    it already); "" when made, else why it could not be."""
+    script = REPO_ROOT / "examples" / "target-venv.sh"
+    done = subprocess.run(
+        ["sh", str(script), str(EXAMPLE)], capture_output=True, text=True, check=False
+    )
+    return "" if done.returncode == 0 else (done.stderr.strip() or done.stdout.strip())[-300:]
+
+
+def example_venv() -> Path:
+    """The example's virtual environment (examples/azora/.venv), which its launch.toml names as
+    `[target] python`; a test without it skips (fails under CI)."""
+    problem = _example_venv()
+    if problem:
+        missing(f"the example's virtual environment could not be made: {problem}")
+    return EXAMPLE / ".venv"
+
+
 def copy_example(dest: Path) -> Path:
-    """A private copy of the example target at dest; returns its launch.toml."""
+    """A private copy of the example target at dest; returns its launch.toml. Its `.venv` is a
+    link to the example's own virtual environment (made once, never copied: a virtual
+    environment does not move)."""
     shutil.copytree(
         EXAMPLE,
         dest,
-        ignore=shutil.ignore_patterns("__pycache__", ".golive-reports", "*.db", ".pytest_cache"),
+        ignore=shutil.ignore_patterns(
+            "__pycache__", ".golive-reports", "*.db", ".pytest_cache", ".venv"
+        ),
     )
+    (dest / ".venv").symlink_to(example_venv(), target_is_directory=True)
     # Git checks files out 0644; a production env file is kept 0600 (configure warns otherwise).
     (dest / ".env.production").chmod(0o600)
     return dest / "launch.toml"
@@ -461,3 +488,31 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": str(parsed.password),
         "POSTGRES_DB": str(parsed.database),
     }
+
+
+TARGET_ONLY = "golive_target_only"  # a module only a test's target interpreter has
+
+
+def target_interpreter(folder: Path, *, with_golive_packages: bool = True) -> Path:
+    """A virtual environment of the target's own at folder; returns its `bin/python`.
+
+    It has a module golive's environment lacks (TARGET_ONLY, whose MARK is folder's path), so
+    target code that imports it runs only with this interpreter. With `with_golive_packages`, it
+    also sees the packages installed beside golive (alembic, pytest, locust...) but not golive
+    itself, through a .pth line; without, it has nothing but the standard library and the marker.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120
+    )
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(site) / f"{TARGET_ONLY}.py").write_text(f"MARK = {str(folder)!r}\n")
+    if with_golive_packages:
+        ours = sysconfig.get_paths()["purelib"]
+        (Path(site) / "golive-test-packages.pth").write_text(ours + "\n")
+    return python

@@ -6,6 +6,12 @@ generator can use every core. Locust gets the `[load] env` keys of the productio
 its logs are redacted of their values. Its CSV and final JSON stats are kept as evidence; the gate's
 numbers come from the JSON, written once at exit with every request counted. A staged
 launch runs the same test at increasing user counts (`load_ramp`) to draw the capacity curve.
+
+Locust runs with the target's interpreter (`python`: `[target] python`, else golive's), because
+the locustfile is the target's code and imports what the target has. With `[target] python` set,
+locust must therefore be installed in the target's environment (one of its dev requirements);
+the gate says so when it is not, rather than falling back to golive's locust, which could not
+import the locustfile's own imports.
 """
 
 from __future__ import annotations
@@ -178,9 +184,10 @@ def margins(profile: LoadProfile, stats: RunStats) -> tuple[Margin, ...]:
     )
 
 
-def _common_args(profile: LoadProfile, root: Path) -> list[str]:
+def _common_args(profile: LoadProfile, root: Path, python: Path | None = None) -> list[str]:
     # Absolute, because locust runs with root as its working folder.
-    return [sys.executable, "-m", "locust", "-f", str((root / profile.locustfile).resolve())]
+    interpreter = str(python or sys.executable)
+    return [interpreter, "-m", "locust", "-f", str((root / profile.locustfile).resolve())]
 
 
 def _master_args(profile: LoadProfile, host: str, prefix: Path, users: int) -> list[str]:
@@ -190,9 +197,9 @@ def _master_args(profile: LoadProfile, host: str, prefix: Path, users: int) -> l
     return [*args.split(), "-t", f"{profile.duration_s}s", *paths]
 
 
-def _worker_args(profile: LoadProfile, root: Path, port: int) -> list[str]:
+def _worker_args(profile: LoadProfile, root: Path, port: int, python: Path | None) -> list[str]:
     args = f"--worker --master-host 127.0.0.1 --master-port {port}"
-    return [*_common_args(profile, root), *args.split()]
+    return [*_common_args(profile, root, python), *args.split()]
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = WORKER_EXIT_S) -> None:
@@ -221,6 +228,11 @@ def _run_master(
     except ToolError as exc:
         raise LoadRunError(redact(str(exc))) from exc
     write_private(log, redact(done.stdout + done.stderr))
+    if runner.missing_module(done, "locust"):
+        raise LoadRunError(
+            f"the target's interpreter {argv[0]} has no locust; install locust in the target's"
+            " environment (the locustfile runs with the target's interpreter: target.python)"
+        )
     if not done.ok:
         raise LoadRunError(redact(f"locust failed (exit {done.returncode}): {done.tail(1)}"))
 
@@ -240,16 +252,17 @@ def run_locust(
     users: int,
     pass_env: Sequence[str] = (),
     values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> RunStats:
     """One locust run at `users`, its files named `<prefix>…`. Leaves no locust process behind.
 
-    Locust runs the target's locustfile: the target's environment, the service URLs and
-    `values` (the `[load] env` keys' values, secrets whatever their names)."""
+    Locust runs the target's locustfile: the target's interpreter and environment, the service
+    URLs and `values` (the `[load] env` keys' values, secrets whatever their names)."""
     host = service_url(next(s for s in services if s.name == profile.host_service))
     values = dict(values or {})
     redact = Redactor(values, values.keys())
-    env = runner.target_env(pass_env, {**values, **service_urls(services)})
-    master = _common_args(profile, root) + _master_args(profile, host, prefix, users)
+    env = runner.target_env(pass_env, {**values, **service_urls(services)}, python=python)
+    master = _common_args(profile, root, python) + _master_args(profile, host, prefix, users)
     timeout = profile.duration_s + GRACE_S
     evidence = [f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log", f"{prefix}_failures.csv"]
     log = Path(evidence[2])
@@ -265,7 +278,7 @@ def run_locust(
         # Workers first: they keep asking until the master answers, so none misses the start.
         for n in range(1, profile.workers + 1):
             worker_log = Path(f"{prefix}-worker-{n}.log")
-            argv = _worker_args(profile, root, port)
+            argv = _worker_args(profile, root, port, python)
             workers.append(runner.start(argv, cwd=root, env=env, log_path=worker_log))
             evidence.append(str(worker_log))
         _run_master(master, root, env, timeout, log, redact)
@@ -287,13 +300,14 @@ def load(
     evidence_dir: Path,
     pass_env: Sequence[str] = (),
     values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> GateResult:
     """Run the load profile once at its user count and judge it against its thresholds."""
     started = time.monotonic()
     evidence_dir = private_dir(evidence_dir.resolve())  # locust's working folder is root
     prefix = evidence_dir / "locust"
     try:
-        stats = run_locust(profile, root, services, prefix, profile.users, pass_env, values)
+        stats = run_locust(profile, root, services, prefix, profile.users, pass_env, values, python)
     except (LoadRunError, ToolError) as exc:
         return failed(
             GATE,
@@ -347,6 +361,7 @@ def _ramp_steps(
     steps: list[int],
     pass_env: Sequence[str],
     values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> tuple[list[Row], list[RunStats], str | None]:
     """Run the steps in order until one crosses a threshold: (curve rows, stats, why it failed)."""
     rows: list[Row] = []
@@ -359,7 +374,7 @@ def _ramp_steps(
         outcome: RunStats | None = None
         try:
             prefix = evidence_dir / f"locust-{users}u"
-            outcome = run_locust(profile, root, services, prefix, users, pass_env, values)
+            outcome = run_locust(profile, root, services, prefix, users, pass_env, values, python)
             problems = crossed(profile, outcome)
             measured.append(outcome)
         except (LoadRunError, ToolError) as exc:
@@ -378,6 +393,7 @@ def load_ramp(
     users_steps: list[int],
     pass_env: Sequence[str] = (),
     values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> GateResult:
     """The same test at each user count in turn: the capacity curve, judged step by step.
 
@@ -390,7 +406,7 @@ def load_ramp(
     evidence_dir = private_dir(evidence_dir.resolve())  # locust's working folder is root
     steps = users_steps or [profile.users]
     rows, measured, failure = _ramp_steps(
-        profile, root, services, evidence_dir, steps, pass_env, values
+        profile, root, services, evidence_dir, steps, pass_env, values, python
     )
     held = [r["users"] for r in rows if r["result"] == "ok"]
     heaviest = measured[-1] if measured else None

@@ -1,7 +1,10 @@
 """Migrate gate: back up the database, `alembic upgrade head`, verify the revision is head.
 
-Alembic runs as a subprocess (the target's env.py imports the target's code, not ours); golive
-only reads the script folder in-process to know which revision is head. The SQL an upgrade
+Alembic runs as a subprocess with the target's interpreter (`Manifest.python`; its env.py and
+revision files import the target's code, which golive's own environment need not have), in the
+alembic.ini's folder: alembic resolves a relative `script_location` against its working folder,
+so a relative one is relative to the ini's folder, as when the target's developers run it. The
+revision that is head comes from `alembic heads` the same way. The SQL an upgrade
 would run (alembic's offline mode) is kept as evidence, and `plan_sql` shows it without
 touching the database. `revert` puts the database back at the revision it had before.
 """
@@ -17,8 +20,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,10 +33,18 @@ from golive.results import GateResult, Status, failed, passed
 
 GATE = "migrate"
 RUNNING = re.compile(r"Running upgrade (\S*) -> ([^\s,]+)")
+HEAD_LINE = re.compile(r"^(\w+)\b.*\(head\)", re.MULTILINE)
 
 
-def head_revisions(alembic_ini: Path) -> tuple[str, ...]:
-    return tuple(ScriptDirectory.from_config(Config(str(alembic_ini))).get_heads())
+def head_revisions(
+    alembic_ini: Path, timeout: float = 120, python: Path | None = None
+) -> tuple[str, ...]:
+    """The script folder's head revisions, as the target's alembic reads them (`alembic heads`
+    imports every revision file, and those may import the target's own packages)."""
+    done = alembic(alembic_ini, {}, "heads", timeout=timeout, python=python)
+    if not done.ok:
+        raise ToolError(f"alembic could not read the migrations' heads: {done.tail(1)}")
+    return tuple(HEAD_LINE.findall(done.stdout))
 
 
 def current_revision(url: str) -> str | None:
@@ -65,13 +74,22 @@ def alembic(
     *args: str,
     timeout: float,
     pass_env: Sequence[str] = (),
+    python: Path | None = None,
 ) -> runner.Completed:
-    """alembic, in the target's environment: the whole env of the database it works on (the
-    production env file's values, or a rehearsal's or a disposable database's: the target's
-    env.py may build its URL from several keys) and the manifest's pass_env."""
-    argv = [sys.executable, "-m", "alembic", "-c", str(alembic_ini), *args]
-    child = runner.target_env(pass_env, dict(env))
-    return runner.run(argv, cwd=alembic_ini.parent, timeout=timeout, env=child)
+    """alembic, in the target's environment: its interpreter (`python`, default golive's), the
+    whole env of the database it works on (the production env file's values, or a rehearsal's
+    or a disposable database's: the target's env.py may build its URL from several keys) and
+    the manifest's pass_env; in the ini's folder."""
+    python = python or Path(sys.executable)
+    argv = [str(python), "-m", "alembic", "-c", str(alembic_ini), *args]
+    child = runner.target_env(pass_env, dict(env), python=python)
+    done = runner.run(argv, cwd=alembic_ini.parent, timeout=timeout, env=child)
+    if runner.missing_module(done, "alembic"):
+        raise ToolError(
+            f"the target's interpreter {python} has no alembic; install alembic in the target's"
+            " environment (its migrations run with the target's own interpreter: target.python)"
+        )
+    return done
 
 
 def seed(
@@ -80,10 +98,11 @@ def seed(
     env: Mapping[str, str],
     timeout: float,
     pass_env: Sequence[str] = (),
+    python: Path | None = None,
 ) -> runner.Completed:
     """The target's seed (`[database] seed`), where and as alembic runs: in the alembic
-    config's folder, with the same env."""
-    child = runner.target_env(pass_env, dict(env))
+    config's folder, with the same env and interpreter."""
+    child = runner.target_env(pass_env, dict(env), python=python)
     return runner.run(shlex.split(command), cwd=alembic_ini.parent, timeout=timeout, env=child)
 
 
@@ -93,6 +112,8 @@ def plan_sql(
     url: str,
     timeout: float = 120,
     pass_env: Sequence[str] = (),
+    *,
+    python: Path | None = None,
 ) -> str:
     """The SQL `upgrade head` would run from the database's current revision ('' when at head).
 
@@ -105,10 +126,19 @@ def plan_sql(
         raise OperationFailed(
             f"the database cannot be reached: {type(exc).__name__}; check the server and the URL"
         ) from None
-    if current in head_revisions(alembic_ini):
+    if current in head_revisions(alembic_ini, timeout, python):
         return ""
     span = f"{current}:head" if current else "head"
-    done = alembic(alembic_ini, env, "upgrade", span, "--sql", timeout=timeout, pass_env=pass_env)
+    done = alembic(
+        alembic_ini,
+        env,
+        "upgrade",
+        span,
+        "--sql",
+        timeout=timeout,
+        pass_env=pass_env,
+        python=python,
+    )
     if not done.ok:
         raise ToolError(f"alembic could not render the upgrade SQL: {done.tail(1)}")
     return done.stdout
@@ -121,11 +151,12 @@ def planned_sql(
     redact: Redactor,
     timeout: float,
     pass_env: Sequence[str],
+    python: Path | None = None,
 ) -> str:
     """The SQL evidence. Offline mode runs each revision's code too, so a revision that raises
     fails here first; the upgrade itself then says which one, so this only notes it."""
     try:
-        return plan_sql(alembic_ini, env, url, timeout, pass_env)
+        return plan_sql(alembic_ini, env, url, timeout, pass_env, python=python)
     except GoliveError as exc:
         return f"-- {redact(str(exc))}\n"
 
@@ -138,6 +169,7 @@ def _prepare(
     redact: Redactor,
     timeout: float,
     pass_env: Sequence[str],
+    python: Path | None = None,
 ) -> tuple[MigrateOutput, str]:
     """Before anything changes: the current revision, the SQL the upgrade will run, a backup.
 
@@ -145,7 +177,8 @@ def _prepare(
     """
     try:
         before = current_revision(url)
-        sql = planned_sql(alembic_ini, env, url, redact, timeout, pass_env)
+        sql = planned_sql(alembic_ini, env, url, redact, timeout, pass_env, python)
+        heads = head_revisions(alembic_ini, timeout, python)
         saved = backup(url, backup_dir, timeout)
     except SQLAlchemyError as exc:
         raise GoliveError(
@@ -153,7 +186,7 @@ def _prepare(
         ) from None
     except GoliveError as exc:
         raise GoliveError(redact(str(exc))) from None
-    return MigrateOutput(before=before, heads=head_revisions(alembic_ini), backup=saved), sql
+    return MigrateOutput(before=before, heads=heads, backup=saved), sql
 
 
 def _judge(done: runner.Completed, url: str, output: MigrateOutput, redact: Redactor) -> GateResult:
@@ -189,21 +222,27 @@ def migrate(
     timeout: float = 300,
     pass_env: Sequence[str] = (),
     seed_command: str | None = None,
+    python: Path | None = None,
 ) -> GateResult:
     """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir.
-    Then the seed, if the manifest has one. env: the database's whole env (see `alembic`)."""
+    Then the seed, if the manifest has one. env: the database's whole env (see `alembic`);
+    `python`: the target's interpreter (default golive's), which runs alembic and the seed."""
     started = time.monotonic()
     try:
-        output, sql = _prepare(alembic_ini, env, url, backup_dir, redact, timeout, pass_env)
+        output, sql = _prepare(alembic_ini, env, url, backup_dir, redact, timeout, pass_env, python)
     except GoliveError as exc:
         return failed(GATE, str(exc), duration_s=time.monotonic() - started)
     sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
     evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
     try:
-        done = alembic(alembic_ini, env, "upgrade", "head", timeout=timeout, pass_env=pass_env)
+        done = alembic(
+            alembic_ini, env, "upgrade", "head", timeout=timeout, pass_env=pass_env, python=python
+        )
         result = _judge(done, url, output, redact)
         if result.status is Status.PASSED and seed_command:
-            result = _seeded(result, seed_command, alembic_ini, env, redact, timeout, pass_env)
+            result = _seeded(
+                result, seed_command, alembic_ini, env, redact, timeout, pass_env, python
+            )
     except GoliveError as exc:
         result = failed(GATE, redact(str(exc)), output=output)
     return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
@@ -217,12 +256,13 @@ def _seeded(
     redact: Redactor,
     timeout: float,
     pass_env: Sequence[str],
+    python: Path | None = None,
 ) -> GateResult:
     """The upgrade's result with the seed run after it: a failing seed fails the gate, and its
     output says so (`seeded=False`), so the undo restores the backup taken before."""
     assert isinstance(upgraded.output, MigrateOutput)
     try:
-        done = seed(command, alembic_ini, env, timeout, pass_env)
+        done = seed(command, alembic_ini, env, timeout, pass_env, python)
         why = "" if done.ok else f"exit {done.returncode}: {redact(done.tail(1))}"
     except GoliveError as exc:  # not found, timed out
         why = redact(str(exc))
@@ -243,6 +283,7 @@ def revert(
     timeout: float = 300,
     pass_env: Sequence[str] = (),
     restore_first: bool = False,
+    python: Path | None = None,
 ) -> str:
     """Put the database back at `before`: downgrade, or restore the backup where that fails.
     restore_first (a failed seed wrote rows no downgrade removes): the backup, if there is one.
@@ -256,7 +297,12 @@ def revert(
             return f"database: restored the backup {saved.path.name} (the seed failed)"
         except GoliveError as exc:
             return f"database: restore after the failed seed FAILED: {redact(str(exc))}"
-    done = alembic(alembic_ini, env, "downgrade", target, timeout=timeout, pass_env=pass_env)
+    try:
+        done = alembic(
+            alembic_ini, env, "downgrade", target, timeout=timeout, pass_env=pass_env, python=python
+        )
+    except ToolError as exc:  # alembic cannot run at all: the backup is what is left
+        done = runner.Completed((), 127, "", str(exc))
     if done.ok and current_revision(url) == before:
         return f"database: downgraded to {target}"
     why = redact(done.tail(1)) or "revision not reached"

@@ -104,6 +104,7 @@ class SuiteDatabases:
     alembic_ini: Path
     timeout: float = 300
     seed: str | None = None
+    python: Path | None = None  # the target's interpreter: runs alembic and the seed
 
 
 @contextmanager
@@ -126,12 +127,18 @@ def suite_database(
 def migrate_disposable(world: SuiteDatabases, env: dict[str, str], pass_env: Sequence[str]) -> None:
     """The migrate gate's upgrade (and seed) on a disposable database; ToolError if it fails."""
     done = alembic(
-        world.alembic_ini, env, "upgrade", "head", timeout=world.timeout, pass_env=pass_env
+        world.alembic_ini,
+        env,
+        "upgrade",
+        "head",
+        timeout=world.timeout,
+        pass_env=pass_env,
+        python=world.python,
     )
     if not done.ok:
         raise ToolError(f"the disposable database could not be migrated to head: {done.tail(1)}")
     if world.seed:
-        done = seed(world.seed, world.alembic_ini, env, world.timeout, pass_env)
+        done = seed(world.seed, world.alembic_ini, env, world.timeout, pass_env, world.python)
         if not done.ok:
             raise ToolError(f"the seed failed on the disposable database: {done.tail(1)}")
 
@@ -150,7 +157,10 @@ def run_suite(
     evidence_dir: Path,
     pass_env: Sequence[str] = (),
     world: SuiteDatabases | None = None,
+    python: Path | None = None,
 ) -> tuple[SuiteOutcome, list[Path]]:
+    """One suite, its `python` and `pytest` the target's own (its interpreter's bin folder is
+    first on PATH)."""
     outcome = SuiteOutcome(suite.name, suite.critical)
     reports = [root / p for p in (suite.junit, suite.coverage) if p is not None]
     for report in reports:  # a stale file from an earlier run must not pass for this one
@@ -160,7 +170,7 @@ def run_suite(
     try:
         with suite_database(suite, world, pass_env) as database_env:
             own = suite_values(suite, root, {**(world.env if world else {}), **database_env})
-            env = runner.target_env(pass_env, {**database_env, **own})
+            env = runner.target_env(pass_env, {**database_env, **own}, python=python)
             argv = shlex.split(suite.command)
             done = runner.run(argv, cwd=root / suite.workdir, timeout=suite.timeout, env=env)
     except GoliveError as exc:
@@ -199,14 +209,15 @@ def tests(
     evidence_dir: Path,
     pass_env: Sequence[str] = (),
     world: SuiteDatabases | None = None,
+    python: Path | None = None,
 ) -> GateResult:
     """The tests gate: each suite in turn, in the target's environment (runner.target_env)
-    with the database it asks for (world: how to reach one; None: no database keys),
-    judged by its exit code and JUnit XML."""
+    with the target's interpreter (`python`, default golive's) and the database it asks for
+    (world: how to reach one; None: no database keys), judged by its exit code and JUnit XML."""
     started = time.monotonic()
     outcomes, evidence = [], []
     for suite in suites:
-        outcome, kept = run_suite(suite, root, evidence_dir, pass_env, world)
+        outcome, kept = run_suite(suite, root, evidence_dir, pass_env, world, python)
         outcomes.append(outcome)
         evidence += [str(path) for path in kept]
     rows = [o.row() for o in outcomes]

@@ -6,7 +6,9 @@ manifest raises ManifestError with one line naming the file, the field and the p
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -124,6 +126,16 @@ class Manifest(Strict):
 
     def path(self, relative: Path) -> Path:
         return (self.root / relative).resolve()
+
+    @property
+    def python(self) -> Path:
+        """The interpreter that runs the target's code: `[target] python`, else golive's own.
+
+        Made absolute but never resolved: a virtual environment's `bin/python` is a symlink to
+        the base interpreter, and only the path inside the environment runs in it."""
+        if self.target.python is None:
+            return Path(sys.executable)
+        return Path(os.path.normpath(self.root / self.target.python))
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)

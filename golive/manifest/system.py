@@ -14,6 +14,12 @@ from golive.manifest.fields import Command, EnvKey, Name, Strict
 class Target(Strict):
     name: Name
     description: str = ""
+    python: Path | None = Field(
+        None,
+        description="the target's own interpreter (e.g. .venv/bin/python, relative to the"
+        " manifest): alembic, the suites, the services and locust run with it; without it,"
+        " golive's own interpreter",
+    )
 
 
 class Database(Strict):

@@ -369,6 +369,28 @@ CORPUS = [
         write("alembic.ini", "script_location = migrations\n"),
     ),
     case(
+        "alembic-script-location-not-a-folder",
+        "alembic.ini's script_location app/alembic is not a folder (a relative one is relative"
+        " to the ini's folder",
+        write("alembic.ini", "[alembic]\nscript_location = app/alembic\n"),
+    ),
+    # The target's own interpreter.
+    case(
+        "target-python-missing",
+        "launch.toml: target.python: .venv/bin/no-python does not exist (relative to the manifest)",
+        toml('python = ".venv/bin/python"', 'python = ".venv/bin/no-python"'),
+    ),
+    case(
+        "target-python-not-executable",
+        "launch.toml: target.python: requirements.txt is not an executable file",
+        toml('python = ".venv/bin/python"', 'python = "requirements.txt"'),
+    ),
+    case(
+        "target-python-a-folder",
+        "launch.toml: target.python: .venv is not an executable file",
+        toml('python = ".venv/bin/python"', 'python = ".venv"'),
+    ),
+    case(
         "alembic-ini-without-migrations",
         "database.alembic_ini: alembic.ini has no [alembic] script_location",
         write("alembic.ini", "[alembic]\nsqlalchemy.url =\n"),
