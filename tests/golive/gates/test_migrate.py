@@ -113,14 +113,14 @@ def test_alembic_runs_with_the_targets_interpreter(target: Path, tmp_path: Path)
     first.write_text(f"import {TARGET_ONLY}\n" + first.read_text())
     python = target_interpreter(tmp_path / "target-venv")
     ini, url = target.parent / "alembic.ini", f"sqlite:///{tmp_path / 'azora.db'}"
-    ours = migrate(ini, "DATABASE_URL", url, tmp_path / "b", tmp_path / "e", Redactor({}))
+    ours = migrate(ini, {"DATABASE_URL": url}, url, tmp_path / "b", tmp_path / "e", Redactor({}))
     assert ours.status is Status.FAILED and TARGET_ONLY in ours.summary, ours.summary
     result = migrate(
-        ini, "DATABASE_URL", url, tmp_path / "b", tmp_path / "e", Redactor({}), python=python
+        ini, {"DATABASE_URL": url}, url, tmp_path / "b", tmp_path / "e", Redactor({}), python=python
     )
     assert result.status is Status.PASSED, result.summary
     assert current_revision(url) == output_of(result, MigrateOutput).heads[0] == "0003"
-    line = revert(ini, "DATABASE_URL", url, None, None, Redactor({}), python=python)
+    line = revert(ini, {"DATABASE_URL": url}, url, None, None, Redactor({}), python=python)
     assert line == "database: downgraded to base" and current_revision(url) is None
 
 
@@ -128,7 +128,7 @@ def test_a_target_without_alembic_is_told_so(target: Path, tmp_path: Path) -> No
     bare = target_interpreter(tmp_path / "bare-venv", with_golive_packages=False)
     ini, url = target.parent / "alembic.ini", f"sqlite:///{tmp_path / 'azora.db'}"
     result = migrate(
-        ini, "DATABASE_URL", url, tmp_path / "b", tmp_path / "e", Redactor({}), python=bare
+        ini, {"DATABASE_URL": url}, url, tmp_path / "b", tmp_path / "e", Redactor({}), python=bare
     )
     assert result.status is Status.FAILED
     assert f"the target's interpreter {bare} has no alembic" in result.summary
@@ -151,6 +151,6 @@ def test_script_location_is_relative_to_the_ini_as_alembic_reads_it(
     monkeypatch.chdir(elsewhere)
     check_alembic_ini(load(target), target)  # no error: the folder is found where alembic looks
     url = f"sqlite:///{tmp_path / 'azora.db'}"
-    result = migrate(ini, "DATABASE_URL", url, tmp_path / "b", tmp_path / "e", Redactor({}))
+    result = migrate(ini, {"DATABASE_URL": url}, url, tmp_path / "b", tmp_path / "e", Redactor({}))
     assert result.status is Status.PASSED, result.summary
     assert current_revision(url) == "0003"
