@@ -28,9 +28,9 @@ from golive.backup import restore as restore_backup
 from golive.context import LaunchContext, stop_environment
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 from golive.files import write_private
-from golive.gates.migrate import plan_sql
 from golive.ledger import open_ledger
 from golive.manifest import load as load_manifest
+from golive.migrations import open_migrations
 from golive.monitoring.prometheus import running_url
 from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
@@ -275,12 +275,16 @@ def sql(
     manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
     environment: Annotated[str, typer.Option(help="whose database")] = "production",
 ) -> None:
-    """Show the SQL the migrate gate would run now, without touching the database."""
+    """Show the SQL the migrate gate would run now, without touching the database (alembic
+    only: a migration command has no preview)."""
     ctx, url = database_of(manifest, environment)
-    m = ctx.manifest
-    text = plan_sql(
-        m.path(m.database.alembic_ini), m.database.url_env, url, pass_env=m.env.pass_env
-    )
+    tool = open_migrations(ctx.manifest, ctx.env_values(), ctx.redactor())
+    text = tool.plan_sql(url)
+    if text is None:
+        raise InputError(
+            f"{manifest}: database.tool: the SQL preview is alembic's; "
+            f"{ctx.manifest.database.tool!r} migrations have none"
+        )
     print(text or "-- the database is at head: nothing to run")
 
 

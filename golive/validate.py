@@ -173,6 +173,8 @@ def check_database_url(env: EnvFile, key: str, rehearsal: bool) -> None:
 
 def check_alembic_ini(spec: Manifest, manifest: Path) -> None:
     """The alembic config parses and says where the migrations are."""
+    if spec.database.alembic_ini is None:  # tool = "command": nothing of alembic's to read
+        return
     ini = spec.path(spec.database.alembic_ini)
     parser = configparser.ConfigParser(defaults={"here": str(ini.parent)})
     try:

@@ -5,19 +5,25 @@ from __future__ import annotations
 import contextlib
 
 from prefect import task
-from sqlalchemy.exc import SQLAlchemyError
 
 from golive import settings
 from golive.context import LaunchContext
-from golive.gates.migrate import current_revision, migrate, revert
+from golive.errors import GoliveError
+from golive.gates.migrate import migrate_with, revert_with
 from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
+from golive.migrations import Migrations, open_migrations
 from golive.results import GateResult, failed
 
 
 def database_url(ctx: LaunchContext) -> str:
     """The production env file's database URL (placed in this environment), or ""."""
     return ctx.env_values().get(ctx.manifest.database.url_env, "")
+
+
+def migrations_of(ctx: LaunchContext) -> Migrations:
+    """The manifest's migration tool, with this environment's env values."""
+    return open_migrations(ctx.manifest, ctx.env_values(), ctx.redactor())
 
 
 @task(name="migrate")
@@ -31,16 +37,15 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
             "migrate",
             f"{m.env.production}: {m.database.url_env} is not set; the database URL is needed",
         )
-    record_revision_before(ctx, url)
-    result = migrate(
-        m.path(m.database.alembic_ini),
-        m.database.url_env,
+    tool = migrations_of(ctx)
+    record_revision_before(ctx, tool, url)
+    result = migrate_with(
+        tool,
         url,
         settings.backup_dir(ctx.environment),
         ctx.evidence_dir("migrate"),
         ctx.redactor(),
         m.database.timeout,
-        pass_env=m.env.pass_env,
     )
     output = result.output
     if isinstance(output, MigrateOutput) and output.backup is not None:
@@ -48,24 +53,21 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
     return result
 
 
-def record_revision_before(ctx: LaunchContext, url: str) -> None:
+def record_revision_before(ctx: LaunchContext, tool: Migrations, url: str) -> None:
     """The revision before anything changes, in the ledger: what a recovery puts back if this
     launch dies mid-way (an unreadable database fails the gate itself, just after)."""
-    with contextlib.suppress(SQLAlchemyError):
-        open_ledger().record_revision_before(ctx.launch_id, current_revision(url))
+    with contextlib.suppress(GoliveError):
+        open_ledger().record_revision_before(ctx.launch_id, tool.current(url))
 
 
 @task(name="revert-database")
 def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
     """After a NO-GO: the database back at the revision it had before this launch."""
-    m = ctx.manifest
-    return revert(
-        m.path(m.database.alembic_ini),
-        m.database.url_env,
+    return revert_with(
+        migrations_of(ctx),
         database_url(ctx),
         migrated.before,
         migrated.backup,
         ctx.redactor(),
-        m.database.timeout,
-        pass_env=m.env.pass_env,
+        ctx.manifest.database.timeout,
     )

@@ -1,4 +1,7 @@
-"""Migrate gate: back up the database, `alembic upgrade head`, verify the revision is head.
+"""Migrate gate: back up the database, upgrade it to head, verify the revision is head.
+
+`migrate_with` and `revert_with` work through golive.migrations' interface (alembic or the
+target's own commands); the alembic code they wrap for alembic lives here.
 
 Alembic runs as a subprocess (the target's env.py imports the target's code, not ours); golive
 only reads the script folder in-process to know which revision is head. The SQL an upgrade
@@ -14,12 +17,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from golive import runner
 from golive.backup import Backup, backup, restore
@@ -28,6 +30,9 @@ from golive.errors import GoliveError, ToolError
 from golive.files import write_private
 from golive.gates.outputs import MigrateOutput
 from golive.results import GateResult, failed, passed
+
+if TYPE_CHECKING:  # golive.migrations wraps this module: no import cycle at run time
+    from golive.migrations.interface import Migrations, Upgrade
 
 GATE = "migrate"
 RUNNING = re.compile(r"Running upgrade (\S*) -> ([^\s,]+)")
@@ -91,70 +96,118 @@ def plan_sql(
     return done.stdout
 
 
-def planned_sql(
-    alembic_ini: Path,
-    url_env: str,
-    url: str,
-    redact: Redactor,
-    timeout: float,
-    pass_env: Sequence[str],
-) -> str:
-    """The SQL evidence. Offline mode runs each revision's code too, so a revision that raises
-    fails here first; the upgrade itself then says which one, so this only notes it."""
-    try:
-        return plan_sql(alembic_ini, url_env, url, timeout, pass_env)
-    except GoliveError as exc:
-        return f"-- {redact(str(exc))}\n"
-
-
 def _prepare(
-    alembic_ini: Path,
-    url_env: str,
-    url: str,
-    backup_dir: Path,
-    redact: Redactor,
-    timeout: float,
-    pass_env: Sequence[str],
+    tool: Migrations, url: str, backup_dir: Path, redact: Redactor, timeout: float
 ) -> tuple[MigrateOutput, str]:
-    """Before anything changes: the current revision, the SQL the upgrade will run, a backup.
-
-    Raises GoliveError (redacted) when the database cannot be reached or backed up.
+    """Before anything changes: the current version, the SQL the upgrade will run (alembic
+    only), a backup. Raises GoliveError (redacted) when the database cannot be read or backed up.
     """
     try:
-        before = current_revision(url)
-        sql = planned_sql(alembic_ini, url_env, url, redact, timeout, pass_env)
+        before = tool.current(url)
+        heads = tool.heads(url)
+        try:
+            sql = tool.plan_sql(url)
+        except GoliveError as exc:  # the upgrade itself then says which revision fails
+            sql = f"-- {redact(str(exc))}\n"
         saved = backup(url, backup_dir, timeout)
-    except SQLAlchemyError as exc:
-        raise GoliveError(
-            f"database in {url_env} cannot be reached: "
-            f"{type(exc).__name__}; check the server and the URL"
-        ) from None
     except GoliveError as exc:
         raise GoliveError(redact(str(exc))) from None
-    return MigrateOutput(before=before, heads=head_revisions(alembic_ini), backup=saved), sql
+    if sql is None:
+        sql = f"-- no SQL preview: {tool.name} is not alembic\n"
+    return MigrateOutput(before=before, heads=heads, backup=saved), sql
 
 
-def _judge(done: runner.Completed, url: str, output: MigrateOutput, redact: Redactor) -> GateResult:
+def _judge(
+    tool: Migrations, upgraded: Upgrade, url: str, output: MigrateOutput, redact: Redactor
+) -> GateResult:
     """The upgrade's outcome: the revisions it ran, and whether the database is at head."""
-    steps = [
-        {"revision": b, "from": a or "base"} for a, b in RUNNING.findall(done.stderr + done.stdout)
-    ]
-    after = current_revision(url)
+    done, steps = upgraded.done, list(upgraded.steps)
+    try:
+        after = tool.current(url)
+    except GoliveError as exc:
+        return failed(GATE, redact(str(exc)), output=output, details=steps)
     output = output.model_copy(update={"after": after})
     kw: dict[str, Any] = {"output": output, "details": steps}
     if not done.ok:
-        where = f"revision {steps[-1]['revision']}" if steps else "start-up"
+        where = f" at revision {steps[-1]['revision']}" if steps else ""
         summary = (
-            f"alembic upgrade head failed at {where}: {redact(done.tail(1))}; "
+            f"{tool.name} failed{where} (exit {done.returncode}): {redact(done.tail(1))}; "
             f"the database is at {after or 'an empty schema'}"
         )
         return failed(GATE, summary, **kw)
-    if after not in output.heads:
+    if output.heads and after not in output.heads:
         return failed(GATE, f"database is at {after}, not head {', '.join(output.heads)}", **kw)
-    if not steps:
+    if after is None:
+        return failed(GATE, f"{tool.name} succeeded but no version is applied", **kw)
+    if after == output.before:
         return passed(GATE, f"already at head {after}", **kw)
-    summary = f"upgraded {output.before or 'empty database'} -> {after} ({len(steps)} revisions)"
+    many = f" ({len(steps)} revisions)" if steps else ""
+    summary = f"upgraded {output.before or 'empty database'} -> {after}{many}"
     return passed(GATE, summary, **kw)
+
+
+def migrate_with(
+    tool: Migrations,
+    url: str,
+    backup_dir: Path,
+    evidence_dir: Path,
+    redact: Redactor,
+    timeout: float = 300,
+) -> GateResult:
+    """Upgrade to head with `tool`, after a backup into backup_dir; the planned SQL (alembic)
+    goes to evidence_dir."""
+    started = time.monotonic()
+    try:
+        output, sql = _prepare(tool, url, backup_dir, redact, timeout)
+    except GoliveError as exc:
+        return failed(GATE, str(exc), duration_s=time.monotonic() - started)
+    sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
+    evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
+    try:
+        upgraded = tool.upgrade(url)
+    except GoliveError as exc:
+        return failed(GATE, redact(str(exc)), output=output, duration_s=time.monotonic() - started)
+    result = _judge(tool, upgraded, url, output, redact)
+    return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
+
+
+def revert_with(
+    tool: Migrations,
+    url: str,
+    before: str | None,
+    saved: Backup | None,
+    redact: Redactor,
+    timeout: float = 300,
+) -> str:
+    """Put the database back at `before`: downgrade, or restore the backup where the tool has
+    no way down or it fails. Returns one line for the report."""
+    target = before or "base"
+    try:
+        done = tool.downgrade(url, before)
+        reached = done is not None and done.ok and tool.current(url) == before
+    except GoliveError as exc:
+        done, reached, failure = None, False, redact(str(exc))
+    else:
+        failure = "no downgrade command" if done is None else redact(done.tail(1))
+    if reached:
+        return f"database: downgraded to {target}"
+    why = failure or "revision not reached"
+    if saved is None:
+        return f"database: downgrade to {target} FAILED ({why}) and there is no backup to restore"
+    try:
+        restore(url, saved, timeout)
+    except GoliveError as exc:
+        return f"database: downgrade FAILED ({why}); restore FAILED too: {redact(str(exc))}"
+    return f"database: downgrade to {target} failed ({why}); restored the backup {saved.path.name}"
+
+
+def _alembic_tool(
+    alembic_ini: Path, url_env: str, timeout: float, pass_env: Sequence[str]
+) -> Migrations:
+    # Imported here: golive.migrations.alembic wraps this module's alembic code.
+    from golive.migrations.alembic import AlembicMigrations
+
+    return AlembicMigrations(alembic_ini, url_env, timeout, pass_env)
 
 
 def migrate(
@@ -167,22 +220,9 @@ def migrate(
     timeout: float = 300,
     pass_env: Sequence[str] = (),
 ) -> GateResult:
-    """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir."""
-    started = time.monotonic()
-    try:
-        output, sql = _prepare(alembic_ini, url_env, url, backup_dir, redact, timeout, pass_env)
-    except GoliveError as exc:
-        return failed(GATE, str(exc), duration_s=time.monotonic() - started)
-    sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
-    evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
-    try:
-        done = alembic(
-            alembic_ini, url_env, url, "upgrade", "head", timeout=timeout, pass_env=pass_env
-        )
-    except GoliveError as exc:
-        return failed(GATE, str(exc), output=output, duration_s=time.monotonic() - started)
-    result = _judge(done, url, output, redact)
-    return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
+    """`migrate_with` alembic."""
+    tool = _alembic_tool(alembic_ini, url_env, timeout, pass_env)
+    return migrate_with(tool, url, backup_dir, evidence_dir, redact, timeout)
 
 
 def revert(
@@ -195,21 +235,6 @@ def revert(
     timeout: float = 300,
     pass_env: Sequence[str] = (),
 ) -> str:
-    """Put the database back at `before`: downgrade, or restore the backup where that fails.
-
-    Returns one line for the report.
-    """
-    target = before or "base"
-    done = alembic(
-        alembic_ini, url_env, url, "downgrade", target, timeout=timeout, pass_env=pass_env
-    )
-    if done.ok and current_revision(url) == before:
-        return f"database: downgraded to {target}"
-    why = redact(done.tail(1)) or "revision not reached"
-    if saved is None:
-        return f"database: downgrade to {target} FAILED ({why}) and there is no backup to restore"
-    try:
-        restore(url, saved, timeout)
-    except GoliveError as exc:
-        return f"database: downgrade FAILED ({why}); restore FAILED too: {redact(str(exc))}"
-    return f"database: downgrade to {target} failed ({why}); restored the backup {saved.path.name}"
+    """`revert_with` alembic."""
+    tool = _alembic_tool(alembic_ini, url_env, timeout, pass_env)
+    return revert_with(tool, url, before, saved, redact, timeout)

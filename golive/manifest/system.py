@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from golive.manifest.fields import EnvKey, Name, Strict
+from golive.manifest.fields import Command, EnvKey, Name, Strict
 
 
 class Target(Strict):
@@ -17,12 +17,46 @@ class Target(Strict):
 
 class Database(Strict):
     url_env: EnvKey = Field("DATABASE_URL", description="env key holding the database URL")
-    alembic_ini: Path = Field(description="the target's alembic.ini")
+    tool: Literal["alembic", "command"] = Field(
+        "alembic", description="alembic, or the target's own migration commands"
+    )
+    alembic_ini: Path | None = Field(None, description="the target's alembic.ini (tool alembic)")
+    upgrade: Command | None = Field(None, description="tool command: migrates to the latest")
+    current: Command | None = Field(
+        None, description="tool command: prints the applied version (its last non-empty line)"
+    )
+    downgrade: Command | None = Field(
+        None, description="tool command, optional: back to {revision}; without it, the backup"
+    )
+    head: Command | None = Field(
+        None, description="tool command, optional: prints the version upgrade will reach"
+    )
+    workdir: Path | None = Field(
+        None, description="tool command: where the commands run (default: the manifest's folder)"
+    )
     timeout: float = Field(300, gt=0)
     rehearsal_data: Literal["copy", "empty"] = Field(
         "copy",
         description="a rehearsal's own database starts as a copy of production's, or empty",
     )
+
+    @model_validator(mode="after")
+    def _tool_fields(self) -> Database:
+        commands = {"upgrade", "current", "downgrade", "head", "workdir"} & self.model_fields_set
+        if self.tool == "alembic":
+            if self.alembic_ini is None:
+                raise ValueError("alembic_ini: required with tool = 'alembic' (the default)")
+            if commands:
+                raise ValueError(f"{sorted(commands)[0]}: only for tool = 'command'")
+            return self
+        if self.alembic_ini is not None:
+            raise ValueError("alembic_ini: only for tool = 'alembic'")
+        for name in ("upgrade", "current"):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: required with tool = 'command'")
+        if self.downgrade is not None and "{revision}" not in self.downgrade:
+            raise ValueError("downgrade: must name the version to go back to as {revision}")
+        return self
 
 
 class EnvFiles(Strict):

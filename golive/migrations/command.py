@@ -1,0 +1,78 @@
+"""Migrations by the target's own commands (`[database] tool = "command"`): knex, Django,
+Prisma-style tools, `npm run db:setup`.
+
+`upgrade` migrates to the latest version; `current` prints the applied version (the last
+non-empty line of its stdout; nothing for an empty database); `downgrade` (optional) goes back
+to `{revision}`; `head` (optional) prints the version upgrade will reach, so the gate can check
+it was reached. Without `head` the version `current` prints after a successful upgrade is
+taken as the head. There is no SQL preview (that is alembic's offline mode).
+
+The commands run without a shell in the manifest's folder (or `workdir`), with the target's
+env (the env file's values, the database URL as this environment has it) on top of golive's
+minimal host environment; everything they print is redacted before it is shown.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golive import runner
+from golive.envfile import Redactor
+from golive.migrations.interface import MigrationError, Upgrade
+
+BASE = "base"  # what {revision} becomes when the database had no version
+
+
+@dataclass(frozen=True)
+class CommandMigrations:
+    upgrade_command: str
+    current_command: str
+    workdir: Path
+    url_env: str
+    env_values: dict[str, str]  # the target's env file values, as this environment has them
+    redact: Redactor
+    timeout: float
+    downgrade_command: str | None = None
+    head_command: str | None = None
+    pass_env: Sequence[str] = ()
+    name: str = field(default="the upgrade command")
+
+    def _run(self, command: str, url: str, revision: str | None = None) -> runner.Completed:
+        argv = shlex.split(command)
+        if revision is not None:  # argv, no shell: a version cannot inject anything
+            argv = [word.replace("{revision}", revision) for word in argv]
+        env = runner.target_env(self.pass_env, {**self.env_values, self.url_env: url})
+        return runner.run(argv, cwd=self.workdir, timeout=self.timeout, env=env)
+
+    def _version(self, command: str, url: str, what: str) -> str | None:
+        done = self._run(command, url)
+        if not done.ok:
+            raise MigrationError(
+                f"{what} command `{command}` failed (exit {done.returncode}): "
+                f"{self.redact(done.tail(1))}"
+            )
+        lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+        return lines[-1] if lines else None
+
+    def current(self, url: str) -> str | None:
+        return self._version(self.current_command, url, "current")
+
+    def heads(self, url: str) -> tuple[str, ...]:
+        if self.head_command is None:
+            return ()
+        head = self._version(self.head_command, url, "head")
+        return (head,) if head else ()
+
+    def plan_sql(self, url: str) -> str | None:
+        return None
+
+    def upgrade(self, url: str) -> Upgrade:
+        return Upgrade(self._run(self.upgrade_command, url))
+
+    def downgrade(self, url: str, revision: str | None) -> runner.Completed | None:
+        if self.downgrade_command is None:
+            return None
+        return self._run(self.downgrade_command, url, revision or BASE)
