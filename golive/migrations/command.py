@@ -2,7 +2,7 @@
 Prisma-style tools, `npm run db:setup`.
 
 `upgrade` migrates to the latest version; `current` prints the applied version (the last
-non-empty line of its stdout; nothing for an empty database); `downgrade` (optional) goes back
+non-empty line of its stdout; for an empty database nothing at all, or `none`); `downgrade` (optional) goes back
 to `{revision}`; `head` (optional) prints the version upgrade will reach, so the gate can check
 it was reached. Without `head` the version `current` prints after a successful upgrade is
 taken as the head. There is no SQL preview (that is alembic's offline mode).
@@ -24,6 +24,7 @@ from golive.envfile import Redactor
 from golive.migrations.interface import MigrationError, Upgrade
 
 BASE = "base"  # what {revision} becomes when the database had no version
+NONE = "none"  # what `current` may print for an empty database (knex says so too)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class CommandMigrations:
                 f"{self.redact(done.tail(1))}"
             )
         lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
-        return lines[-1] if lines else None
+        return lines[-1] if lines and lines[-1] != NONE else None
 
     def current(self, url: str) -> str | None:
         return self._version(self.current_command, url, "current")
