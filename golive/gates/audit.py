@@ -80,6 +80,8 @@ class _Scans:
 def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None) -> GateResult:
     """Audit the requirements and lock files spec names (relative to root) under its policy."""
     started = time.monotonic()
+    if not spec.requirements and not spec.npm_lockfiles:  # the manifest says why: not a pass
+        return warned(GATE, f"nothing audited: {spec.not_audited.strip()}", score=50)
     private_dir(evidence_dir)
     scans = _Scans()
     try:

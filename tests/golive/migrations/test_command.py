@@ -18,7 +18,7 @@ from golive.results import Status
 
 # Two versions; `up` applies what is missing, `BREAK` in the env makes version 2 fail after
 # its table exists (outside a transaction, as many tools' non-transactional steps do).
-SCRIPT = '''
+SCRIPT = """
 import os, sqlite3, sys
 db = sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
 db.execute("CREATE TABLE IF NOT EXISTS versions (v INTEGER)")
@@ -45,7 +45,7 @@ elif cmd == "down":
     db.commit()
 elif cmd == "head":
     print(sys.argv[2])
-'''
+"""
 TOKEN = "tok-4f9Qx7LmZ2pR8sVb3KdW"
 
 
