@@ -2,10 +2,11 @@
 Prisma-style tools, `npm run db:setup`.
 
 `upgrade` migrates to the latest version; `current` prints the applied version (the last
-non-empty line of its stdout; for an empty database nothing at all, or `none`); `downgrade` (optional) goes back
-to `{revision}`; `head` (optional) prints the version upgrade will reach, so the gate can check
-it was reached. Without `head` the version `current` prints after a successful upgrade is
-taken as the head. There is no SQL preview (that is alembic's offline mode).
+non-empty line of its stdout; for an empty database nothing at all, or `none`); `downgrade`
+(optional) goes back to `{revision}`; `head` (optional) prints the version upgrade will
+reach, so the gate can check it was reached. Without `head` the version `current` prints
+after a successful upgrade is taken as the head. There is no SQL preview (alembic's offline
+mode has one).
 
 The commands run without a shell in the manifest's folder (or `workdir`), with the target's
 env (the env file's values, the database URL as this environment has it) on top of golive's

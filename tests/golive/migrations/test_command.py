@@ -148,7 +148,7 @@ def test_commands_get_the_env_file_but_not_the_operators_env(
     t = tool(
         tmp_path,
         {"APP_ENV": "production"},
-        current="python -c \"import os; print(os.environ.get('APP_ENV'), 'OPERATOR_ONLY' in os.environ)\"",
+        current="python -c \"import os; print(os.getenv('APP_ENV'), 'OPERATOR_ONLY' in os.environ)\"",  # noqa: E501
     )
     assert t.current(f"sqlite:///{db}") == "production False"
 
