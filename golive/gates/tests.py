@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +60,18 @@ def first_line(text: str | None) -> str:
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
+def loose_cases(xml: JUnitXml) -> list[TestCase]:
+    """Test cases straight under <testsuites>, in no <testsuite>: where Node's test runner
+    (`node --test --test-reporter=junit`) puts top-level tests."""
+    elements = xml._elem.findall("testcase")
+    return [TestCase.fromelem(e) for e in elements]  # type: ignore[no-untyped-call]
+
+
 def read_junit(path: Path, outcome: SuiteOutcome) -> None:
     xml = JUnitXml.fromfile(str(path))
-    suites = [xml] if xml._tag == "testsuite" else list(xml)
+    suites: list[Iterable[object]] = [xml] if xml._tag == "testsuite" else list(xml)
+    if xml._tag != "testsuite":
+        suites.append(loose_cases(xml))
     for suite in suites:
         for case in suite:
             if not isinstance(case, TestCase):
