@@ -70,4 +70,5 @@ def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
         migrated.backup,
         ctx.redactor(),
         ctx.manifest.database.timeout,
+        partial=migrated.upgrade_failed,
     )

@@ -126,7 +126,7 @@ def _judge(
         after = tool.current(url)
     except GoliveError as exc:
         return failed(GATE, redact(str(exc)), output=output, details=steps)
-    output = output.model_copy(update={"after": after})
+    output = output.model_copy(update={"after": after, "upgrade_failed": not done.ok})
     kw: dict[str, Any] = {"output": output, "details": steps}
     if not done.ok:
         where = f" at revision {steps[-1]['revision']}" if steps else ""
@@ -178,17 +178,22 @@ def revert_with(
     saved: Backup | None,
     redact: Redactor,
     timeout: float = 300,
+    partial: bool = False,
 ) -> str:
     """Put the database back at `before`: downgrade, or restore the backup where the tool has
-    no way down or it fails. Returns one line for the report."""
+    no way down or it fails. `partial`: the upgrade failed, so the database may hold changes
+    at the version it started from, which no downgrade undoes: the backup goes back instead.
+    Returns one line for the report."""
     target = before or "base"
     try:
-        done = tool.downgrade(url, before)
-        reached = done is not None and done.ok and tool.current(url) == before
+        if partial and tool.current(url) == before:
+            done, reached, failure = None, False, "the failed upgrade left changes at it"
+        else:
+            done = tool.downgrade(url, before)
+            reached = done is not None and done.ok and tool.current(url) == before
+            failure = "no downgrade command" if done is None else redact(done.tail(1))
     except GoliveError as exc:
         done, reached, failure = None, False, redact(str(exc))
-    else:
-        failure = "no downgrade command" if done is None else redact(done.tail(1))
     if reached:
         return f"database: downgraded to {target}"
     why = failure or "revision not reached"

@@ -36,11 +36,19 @@ class MigrateOutput(GateOutput):
     after: str | None = None
     heads: tuple[str, ...] = ()
     backup: Backup | None = None
+    # A failed upgrade may leave changes at the same version (a step outside a transaction:
+    # SQLite DDL, a command tool's non-transactional migration): only the backup undoes them.
+    upgrade_failed: bool = False
 
     @property
     def applied(self) -> bool:
         """Whether the upgrade changed the database's revision (so a NO-GO must revert it)."""
         return self.after is not None and self.after != self.before
+
+    @property
+    def needs_undo(self) -> bool:
+        """Whether a NO-GO must put the database back: it moved, or an upgrade failed on it."""
+        return self.applied or (self.upgrade_failed and self.backup is not None)
 
 
 class BuiltRelease(GateOutput):

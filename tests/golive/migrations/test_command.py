@@ -166,3 +166,26 @@ def test_a_failing_current_command_fails_the_gate_before_anything_changes(
     assert result.summary.startswith("current command `python -c")
     assert "no database" in result.summary
     assert tables(db) == set()
+
+
+def test_a_failed_upgrade_at_the_same_version_is_undone_from_the_backup(
+    tmp_path: Path, db: Path
+) -> None:
+    """The failing step left its table at version 1: a downgrade to 1 would do nothing, so the
+    NO-GO's undo restores the backup even though a downgrade command exists."""
+    db.parent.mkdir()
+    url = f"sqlite:///{db}"
+    t = tool(tmp_path, {}, downgrade="python mig.py down {revision}")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE versions (v INTEGER)")
+        conn.execute("INSERT INTO versions VALUES (1)")
+        conn.execute("CREATE TABLE notes (id INTEGER)")
+    broken = CommandMigrations(**{**t.__dict__, "env_values": {"BREAK": "1", "API_TOKEN": "x"}})
+    result = migrate_with(broken, url, tmp_path / "b", tmp_path / "e", t.redact)
+    out = result.output
+    assert isinstance(out, MigrateOutput)
+    assert result.status is Status.FAILED and out.after == out.before == "1"
+    assert out.upgrade_failed and out.needs_undo and not out.applied
+    line = revert_with(t, url, out.before, out.backup, t.redact, partial=out.upgrade_failed)
+    assert "restored the backup" in line
+    assert tables(db) == {"versions", "notes"}
