@@ -181,29 +181,32 @@ def revert_with(
     partial: bool = False,
 ) -> str:
     """Put the database back at `before`: downgrade, or restore the backup where the tool has
-    no way down or it fails. `partial`: the upgrade failed, so the database may hold changes
-    at the version it started from, which no downgrade undoes: the backup goes back instead.
-    Returns one line for the report."""
+    no way down or it fails. `partial`: the upgrade failed part-way, and a downgrade undoes only
+    whole versions, not what a failed step outside a transaction left: the backup goes back
+    (a downgrade only when there is none). Returns one line for the report."""
     target = before or "base"
+    if partial and saved is not None:
+        return _restore(url, saved, "the upgrade failed part-way", redact, timeout)
     try:
-        if partial and tool.current(url) == before:
-            done, reached, failure = None, False, "the failed upgrade left changes at it"
-        else:
-            done = tool.downgrade(url, before)
-            reached = done is not None and done.ok and tool.current(url) == before
-            failure = "no downgrade command" if done is None else redact(done.tail(1))
+        done = tool.downgrade(url, before)
+        reached = done is not None and done.ok and tool.current(url) == before
+        why = "no downgrade command" if done is None else redact(done.tail(1))
     except GoliveError as exc:
-        done, reached, failure = None, False, redact(str(exc))
+        reached, why = False, redact(str(exc))
     if reached:
         return f"database: downgraded to {target}"
-    why = failure or "revision not reached"
+    why = f"downgrade to {target} failed ({why or 'revision not reached'})"
     if saved is None:
-        return f"database: downgrade to {target} FAILED ({why}) and there is no backup to restore"
+        return f"database: {why} and there is no backup to restore: FAILED"
+    return _restore(url, saved, why, redact, timeout)
+
+
+def _restore(url: str, saved: Backup, why: str, redact: Redactor, timeout: float) -> str:
     try:
         restore(url, saved, timeout)
     except GoliveError as exc:
-        return f"database: downgrade FAILED ({why}); restore FAILED too: {redact(str(exc))}"
-    return f"database: downgrade to {target} failed ({why}); restored the backup {saved.path.name}"
+        return f"database: {why}; restore FAILED too: {redact(str(exc))}"
+    return f"database: {why}; restored the backup {saved.path.name}"
 
 
 def _alembic_tool(
