@@ -131,7 +131,7 @@ def _judge(
     if not done.ok:
         where = f" at revision {steps[-1]['revision']}" if steps else ""
         summary = (
-            f"{tool.name} failed{where} (exit {done.returncode}): {redact(done.tail(1))}; "
+            f"{tool.name} failed{where} (exit {done.returncode}): {redact(upgraded.problem)}; "
             f"the database is at {after or 'an empty schema'}"
         )
         return failed(GATE, summary, **kw)

@@ -15,6 +15,7 @@ minimal host environment; everything they print is redacted before it is shown.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,20 @@ from golive.migrations.interface import MigrationError, Upgrade
 
 BASE = "base"  # what {revision} becomes when the database had no version
 NONE = "none"  # what `current` may print for an empty database (knex says so too)
+# A line naming an error ("Error: …", "RuntimeError: …", "failed with error: …"), not a stack
+# frame: Node and Python print their stack traces after (or around) the message.
+ERROR_LINE = re.compile(r"(error|exception)\b[^:]*:\s*\S", re.IGNORECASE)
+FRAME = re.compile(r"^(at |File \"|\^|Node\.js v)")
+
+
+def failure_line(done: runner.Completed) -> str:
+    """The last line of stderr (else stdout) that names an error; '' when none does."""
+    for text in (done.stderr, done.stdout):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        named = [line for line in lines if ERROR_LINE.search(line) and not FRAME.match(line)]
+        if named:
+            return named[-1]
+    return ""
 
 
 @dataclass(frozen=True)
@@ -52,9 +67,9 @@ class CommandMigrations:
     def _version(self, command: str, url: str, what: str) -> str | None:
         done = self._run(command, url)
         if not done.ok:
+            why = failure_line(done) or done.tail(1)
             raise MigrationError(
-                f"{what} command `{command}` failed (exit {done.returncode}): "
-                f"{self.redact(done.tail(1))}"
+                f"{what} command `{command}` failed (exit {done.returncode}): {self.redact(why)}"
             )
         lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
         return lines[-1] if lines and lines[-1] != NONE else None
@@ -72,7 +87,8 @@ class CommandMigrations:
         return None
 
     def upgrade(self, url: str) -> Upgrade:
-        return Upgrade(self._run(self.upgrade_command, url))
+        done = self._run(self.upgrade_command, url)
+        return Upgrade(done, why="" if done.ok else failure_line(done))
 
     def downgrade(self, url: str, revision: str | None) -> runner.Completed | None:
         if self.downgrade_command is None:

@@ -25,6 +25,11 @@ class Upgrade:
 
     done: runner.Completed
     steps: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    why: str = ""  # the line saying why it failed, when the output's last line does not
+
+    @property
+    def problem(self) -> str:
+        return self.why or self.done.tail(1)
 
 
 class Migrations(Protocol):

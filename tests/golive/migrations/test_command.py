@@ -14,7 +14,9 @@ from golive.envfile import Redactor
 from golive.gates.migrate import migrate_with, revert_with
 from golive.gates.outputs import MigrateOutput
 from golive.migrations import CommandMigrations
+from golive.migrations.command import failure_line
 from golive.results import Status
+from golive.runner import Completed
 
 # Two versions; `up` applies what is missing, `BREAK` in the env makes version 2 fail after
 # its table exists (outside a transaction, as many tools' non-transactional steps do).
@@ -189,3 +191,26 @@ def test_a_failed_upgrade_at_the_same_version_is_undone_from_the_backup(
     line = revert_with(t, url, out.before, out.backup, t.redact, partial=out.upgrade_failed)
     assert "restored the backup" in line
     assert tables(db) == {"versions", "notes"}
+
+
+@pytest.mark.parametrize(
+    ("stderr", "line"),
+    [
+        (
+            "attachments: bad\nError: attachments: bad\n    at exports.up (m.js:7:9)\n"
+            "    at async Command.<anonymous> (cli.js:250:32)\n",
+            "Error: attachments: bad",
+        ),
+        (
+            'Traceback (most recent call last):\n  File "m.py", line 1\nRuntimeError: boom\n',
+            "RuntimeError: boom",
+        ),
+        (
+            "/app/x.js:3\n  throw e;\n  ^\n\nTypeError: x is not a function\n\nNode.js v20\n",
+            "TypeError: x is not a function",
+        ),
+        ("just a line\n", ""),
+    ],
+)
+def test_the_failure_line_names_the_error_not_a_stack_frame(stderr: str, line: str) -> None:
+    assert failure_line(Completed(("x",), 1, "", stderr)) == line
