@@ -12,4 +12,5 @@ class NotesUser(FastHttpUser):
 
     @task(1)
     def add_note(self) -> None:
-        self.client.post("/notes", json={"title": "load", "body": "from locust"}, name="POST /notes")
+        note = {"title": "load", "body": "from locust"}
+        self.client.post("/notes", json=note, name="POST /notes")
