@@ -44,7 +44,7 @@ def undo(
     """After a NO-GO: the database, then the services, back to what they were."""
     lines: list[str] = []
     migrated = next((r.output for r in results if r.gate == "migrate"), None)
-    if isinstance(migrated, MigrateOutput) and migrated.applied:
+    if isinstance(migrated, MigrateOutput) and migrated.needs_undo:
         # First the schema, so the previous release starts on the schema it was built for.
         lines.append(revert_database(ctx, migrated))
     if deployed:

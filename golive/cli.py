@@ -386,18 +386,18 @@ def sql(
     manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
     environment: Annotated[str, typer.Option(help="whose database")] = "production",
 ) -> None:
-    """Show the SQL the migrate gate would run now, without touching the database."""
-    from golive.gates.migrate import plan_sql
+    """Show the SQL the migrate gate would run now, without touching the database (alembic
+    only: a migration command has no preview)."""
+    from golive.migrations import open_migrations
 
     ctx, url = database_of(manifest, environment)
-    m = ctx.manifest
-    text = plan_sql(
-        m.path(m.database.alembic_ini),
-        ctx.env_values(),
-        url,
-        pass_env=m.env.pass_env,
-        python=m.python,
-    )
+    tool = open_migrations(ctx.manifest, ctx.env_values(), ctx.redactor())
+    text = tool.plan_sql(url)
+    if text is None:
+        raise InputError(
+            f"{manifest}: database.tool: the SQL preview is alembic's; "
+            f"{ctx.manifest.database.tool!r} migrations have none"
+        )
     print(text or "-- the database is at head: nothing to run")
 
 

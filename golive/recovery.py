@@ -20,9 +20,10 @@ from golive import runner
 from golive.context import LaunchContext
 from golive.errors import GoliveError
 from golive.gates.deploy import rollback
-from golive.gates.migrate import current_revision, revert
+from golive.gates.migrate import revert_with
 from golive.ledger import Ledger, open_ledger
 from golive.ledger.models import EnvironmentLock, Launch, utcnow
+from golive.migrations import open_migrations
 from golive.monitoring import MonitoringError
 from golive.monitoring.prometheus import find_binary, running_url, start_prometheus
 
@@ -95,23 +96,21 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
     url = ctx.database_url()
     if not url:
         return [f"database: {m.database.source.source} is not set, not checked"]
+    tool = open_migrations(m, ctx.env_values(), ctx.redactor())
     try:
-        now = current_revision(url)
+        now = tool.current(url)
     except Exception as exc:  # an unreachable database: say so, recover the rest
         return [f"database: cannot be read ({type(exc).__name__}), not reverted"]
     if now == launch.revision_before:
         return [f"database: at {now or 'an empty schema'} as before the launch"]
     found = ledger.backup_of(launch.id)
-    line = revert(
-        m.path(m.database.alembic_ini),
-        ctx.env_values(),
+    line = revert_with(
+        tool,
         url,
         launch.revision_before,
         found[1] if found else None,
         ctx.redactor(),
         m.database.timeout,
-        pass_env=m.env.pass_env,
-        python=m.python,
     )
     return [line]
 

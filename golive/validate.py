@@ -241,6 +241,8 @@ def check_database_url(env: EnvFile, source: DatabaseUrl, rehearsal: bool) -> No
 
 def check_alembic_ini(spec: Manifest, manifest: Path) -> None:
     """The alembic config parses and says where the migrations are."""
+    if spec.database.alembic_ini is None:  # tool = "command": nothing of alembic's to read
+        return
     ini = spec.path(spec.database.alembic_ini)
     parser = configparser.ConfigParser(defaults={"here": str(ini.parent)})
     try:

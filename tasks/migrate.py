@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 
 from prefect import task
-from sqlalchemy.exc import SQLAlchemyError
 
 from golive import settings
 from golive.context import LaunchContext
-from golive.gates.migrate import current_revision, migrate, revert
+from golive.errors import GoliveError
+from golive.gates.migrate import migrate_with, revert_with
 from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
+from golive.migrations import Migrations, open_migrations
 from golive.results import GateResult, failed
 
 
@@ -20,10 +21,15 @@ def database_url(ctx: LaunchContext) -> str:
     return ctx.database_url()
 
 
+def migrations_of(ctx: LaunchContext) -> Migrations:
+    """The manifest's migration tool, with this environment's env values."""
+    return open_migrations(ctx.manifest, ctx.env_values(), ctx.redactor())
+
+
 @task(name="migrate")
 def migrate_gate(ctx: LaunchContext) -> GateResult:
-    """Back the database up and upgrade it to head; the backup is recorded in the ledger (with
-    the revision it holds) so `golive restore` can put it back."""
+    """Back the database up and upgrade it to head (then the seed); the backup is recorded in
+    the ledger (with the revision it holds) so `golive restore` can put it back."""
     m = ctx.manifest
     url = database_url(ctx)
     if not url:
@@ -32,18 +38,16 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
             f"{m.env.production}: {m.database.source.source} is not set; the database URL is"
             " needed",
         )
-    record_revision_before(ctx, url)
-    result = migrate(
-        m.path(m.database.alembic_ini),
-        ctx.env_values(),
+    tool = migrations_of(ctx)
+    record_revision_before(ctx, tool, url)
+    result = migrate_with(
+        tool,
         url,
         settings.backup_dir(ctx.environment),
         ctx.evidence_dir("migrate"),
         ctx.redactor(),
         m.database.timeout,
-        pass_env=m.env.pass_env,
         seed_command=m.database.seed,
-        python=m.python,
     )
     output = result.output
     if isinstance(output, MigrateOutput) and output.backup is not None:
@@ -51,26 +55,23 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
     return result
 
 
-def record_revision_before(ctx: LaunchContext, url: str) -> None:
+def record_revision_before(ctx: LaunchContext, tool: Migrations, url: str) -> None:
     """The revision before anything changes, in the ledger: what a recovery puts back if this
     launch dies mid-way (an unreadable database fails the gate itself, just after)."""
-    with contextlib.suppress(SQLAlchemyError):
-        open_ledger().record_revision_before(ctx.launch_id, current_revision(url))
+    with contextlib.suppress(GoliveError):
+        open_ledger().record_revision_before(ctx.launch_id, tool.current(url))
 
 
 @task(name="revert-database")
 def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
-    """After a NO-GO: the database back at the revision it had before this launch."""
-    m = ctx.manifest
-    return revert(
-        m.path(m.database.alembic_ini),
-        ctx.env_values(),
+    """After a NO-GO: the database back at the revision it had before this launch. A failed
+    seed or an upgrade that failed part-way left rows no downgrade removes: the backup."""
+    return revert_with(
+        migrations_of(ctx),
         database_url(ctx),
         migrated.before,
         migrated.backup,
         ctx.redactor(),
-        m.database.timeout,
-        pass_env=m.env.pass_env,
-        restore_first=migrated.seeded is False,
-        python=m.python,
+        ctx.manifest.database.timeout,
+        partial=migrated.upgrade_failed or migrated.seeded is False,
     )

@@ -11,6 +11,7 @@ from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
 from golive.gates.tests import SuiteDatabases, tests
 from golive.hashing import tree_digest
+from golive.migrations import open_migrations
 from golive.results import RESULT_FORMAT, GateResult
 
 
@@ -31,10 +32,8 @@ def tests_gate(ctx: LaunchContext) -> GateResult:
     world = SuiteDatabases(
         ctx.env_values(),
         m.database.source,
-        m.path(m.database.alembic_ini),
-        m.database.timeout,
+        lambda env: open_migrations(m, env, ctx.redactor()),
         m.database.seed,
-        m.python,
     )
     result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world, m.python)
     raise_if_interrupted()  # a suite stopped half-way: no result, so nothing is cached

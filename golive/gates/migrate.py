@@ -1,4 +1,8 @@
-"""Migrate gate: back up the database, `alembic upgrade head`, verify the revision is head.
+"""Migrate gate: back up the database, upgrade it to head, verify the revision is head.
+
+`migrate_with` and `revert_with` work through golive.migrations' interface (alembic or the
+target's own commands), and run the manifest's seed after the upgrade; the alembic code they
+wrap for alembic lives here.
 
 Alembic runs as a subprocess with the target's interpreter (`Manifest.python`; its env.py and
 revision files import the target's code, which golive's own environment need not have), in the
@@ -6,7 +10,7 @@ alembic.ini's folder: alembic resolves a relative `script_location` against its 
 so a relative one is relative to the ini's folder, as when the target's developers run it. The
 revision that is head comes from `alembic heads` the same way. The SQL an upgrade
 would run (alembic's offline mode) is kept as evidence, and `plan_sql` shows it without
-touching the database. `revert` puts the database back at the revision it had before.
+touching the database. `revert_with` puts the database back at the revision it had before.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +34,9 @@ from golive.errors import GoliveError, OperationFailed, ToolError
 from golive.files import write_private
 from golive.gates.outputs import MigrateOutput
 from golive.results import GateResult, Status, failed, passed
+
+if TYPE_CHECKING:  # golive.migrations wraps this module: no import cycle at run time
+    from golive.migrations.interface import Migrations, Upgrade
 
 GATE = "migrate"
 RUNNING = re.compile(r"Running upgrade (\S*) -> ([^\s,]+)")
@@ -144,72 +151,149 @@ def plan_sql(
     return done.stdout
 
 
-def planned_sql(
-    alembic_ini: Path,
-    env: Mapping[str, str],
-    url: str,
-    redact: Redactor,
-    timeout: float,
-    pass_env: Sequence[str],
-    python: Path | None = None,
-) -> str:
-    """The SQL evidence. Offline mode runs each revision's code too, so a revision that raises
-    fails here first; the upgrade itself then says which one, so this only notes it."""
-    try:
-        return plan_sql(alembic_ini, env, url, timeout, pass_env, python=python)
-    except GoliveError as exc:
-        return f"-- {redact(str(exc))}\n"
-
-
 def _prepare(
-    alembic_ini: Path,
-    env: Mapping[str, str],
-    url: str,
-    backup_dir: Path,
-    redact: Redactor,
-    timeout: float,
-    pass_env: Sequence[str],
-    python: Path | None = None,
+    tool: Migrations, url: str, backup_dir: Path, redact: Redactor, timeout: float
 ) -> tuple[MigrateOutput, str]:
-    """Before anything changes: the current revision, the SQL the upgrade will run, a backup.
-
-    Raises GoliveError (redacted) when the database cannot be reached or backed up.
+    """Before anything changes: the current version, the SQL the upgrade will run (alembic
+    only), a backup. Raises GoliveError (redacted) when the database cannot be read or backed up.
     """
     try:
-        before = current_revision(url)
-        sql = planned_sql(alembic_ini, env, url, redact, timeout, pass_env, python)
-        heads = head_revisions(alembic_ini, timeout, python)
+        before = tool.current(url)
+        heads = tool.heads(url)
+        try:
+            sql = tool.plan_sql(url)
+        except GoliveError as exc:  # the upgrade itself then says which revision fails
+            sql = f"-- {redact(str(exc))}\n"
         saved = backup(url, backup_dir, timeout)
-    except SQLAlchemyError as exc:
-        raise GoliveError(
-            f"the database cannot be reached: {type(exc).__name__}; check the server and the URL"
-        ) from None
     except GoliveError as exc:
         raise GoliveError(redact(str(exc))) from None
+    if sql is None:
+        sql = f"-- no SQL preview: {tool.name} is not alembic\n"
     return MigrateOutput(before=before, heads=heads, backup=saved), sql
 
 
-def _judge(done: runner.Completed, url: str, output: MigrateOutput, redact: Redactor) -> GateResult:
+def _judge(
+    tool: Migrations, upgraded: Upgrade, url: str, output: MigrateOutput, redact: Redactor
+) -> GateResult:
     """The upgrade's outcome: the revisions it ran, and whether the database is at head."""
-    steps = [
-        {"revision": b, "from": a or "base"} for a, b in RUNNING.findall(done.stderr + done.stdout)
-    ]
-    after = current_revision(url)
-    output = output.model_copy(update={"after": after})
+    done, steps = upgraded.done, list(upgraded.steps)
+    try:
+        after = tool.current(url)
+    except GoliveError as exc:
+        return failed(GATE, redact(str(exc)), output=output, details=steps)
+    output = output.model_copy(update={"after": after, "upgrade_failed": not done.ok})
     kw: dict[str, Any] = {"output": output, "details": steps}
     if not done.ok:
-        where = f"revision {steps[-1]['revision']}" if steps else "start-up"
+        where = f" at revision {steps[-1]['revision']}" if steps else ""
         summary = (
-            f"alembic upgrade head failed at {where}: {redact(done.tail(1))}; "
+            f"{tool.name} failed{where} (exit {done.returncode}): {redact(upgraded.problem)}; "
             f"the database is at {after or 'an empty schema'}"
         )
         return failed(GATE, summary, **kw)
-    if after not in output.heads:
+    if output.heads and after not in output.heads:
         return failed(GATE, f"database is at {after}, not head {', '.join(output.heads)}", **kw)
-    if not steps:
+    if after is None:
+        return failed(GATE, f"{tool.name} succeeded but no version is applied", **kw)
+    if after == output.before:
         return passed(GATE, f"already at head {after}", **kw)
-    summary = f"upgraded {output.before or 'empty database'} -> {after} ({len(steps)} revisions)"
+    many = f" ({len(steps)} revisions)" if steps else ""
+    summary = f"upgraded {output.before or 'empty database'} -> {after}{many}"
     return passed(GATE, summary, **kw)
+
+
+def migrate_with(
+    tool: Migrations,
+    url: str,
+    backup_dir: Path,
+    evidence_dir: Path,
+    redact: Redactor,
+    timeout: float = 300,
+    seed_command: str | None = None,
+) -> GateResult:
+    """Upgrade to head with `tool`, after a backup into backup_dir; the planned SQL (alembic)
+    goes to evidence_dir. Then the seed, if the manifest has one."""
+    started = time.monotonic()
+    try:
+        output, sql = _prepare(tool, url, backup_dir, redact, timeout)
+    except GoliveError as exc:
+        return failed(GATE, str(exc), duration_s=time.monotonic() - started)
+    sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
+    evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
+    try:
+        upgraded = tool.upgrade(url)
+    except GoliveError as exc:
+        return failed(GATE, redact(str(exc)), output=output, duration_s=time.monotonic() - started)
+    result = _judge(tool, upgraded, url, output, redact)
+    if result.status is Status.PASSED and seed_command:
+        result = _seeded(result, tool, seed_command, redact)
+    return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
+
+
+def _seeded(upgraded: GateResult, tool: Migrations, command: str, redact: Redactor) -> GateResult:
+    """The upgrade's result with the seed run after it: a failing seed fails the gate, and its
+    output says so (`seeded=False`), so the undo restores the backup taken before."""
+    assert isinstance(upgraded.output, MigrateOutput)
+    try:
+        done = tool.seed(command)
+        why = "" if done.ok else f"exit {done.returncode}: {redact(done.tail(1))}"
+    except GoliveError as exc:  # not found, timed out
+        why = redact(str(exc))
+    output = upgraded.output.model_copy(update={"seeded": not why})
+    if why:
+        summary = f"{upgraded.summary}; then the seed failed ({why})"
+        return failed(GATE, summary, output=output, details=upgraded.details)
+    return replace(upgraded, summary=f"{upgraded.summary}; seed ran", output=output)
+
+
+def revert_with(
+    tool: Migrations,
+    url: str,
+    before: str | None,
+    saved: Backup | None,
+    redact: Redactor,
+    timeout: float = 300,
+    partial: bool = False,
+) -> str:
+    """Put the database back at `before`: downgrade, or restore the backup where the tool has
+    no way down or it fails. `partial`: the upgrade failed part-way, and a downgrade undoes only
+    whole versions, not what a failed step outside a transaction left: the backup goes back
+    (a downgrade only when there is none). Returns one line for the report."""
+    target = before or "base"
+    if partial and saved is not None:
+        return _restore(url, saved, "the upgrade failed part-way", redact, timeout)
+    try:
+        done = tool.downgrade(url, before)
+        reached = done is not None and done.ok and tool.current(url) == before
+        why = "no downgrade command" if done is None else redact(done.tail(1))
+    except GoliveError as exc:
+        reached, why = False, redact(str(exc))
+    if reached:
+        return f"database: downgraded to {target}"
+    why = f"downgrade to {target} failed ({why or 'revision not reached'})"
+    if saved is None:
+        return f"database: {why} and there is no backup to restore: FAILED"
+    return _restore(url, saved, why, redact, timeout)
+
+
+def _restore(url: str, saved: Backup, why: str, redact: Redactor, timeout: float) -> str:
+    try:
+        restore(url, saved, timeout)
+    except GoliveError as exc:
+        return f"database: {why}; restore FAILED too: {redact(str(exc))}"
+    return f"database: {why}; restored the backup {saved.path.name}"
+
+
+def _alembic_tool(
+    alembic_ini: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    pass_env: Sequence[str],
+    python: Path | None,
+) -> Migrations:
+    # Imported here: golive.migrations.alembic wraps this module's alembic code.
+    from golive.migrations.alembic import AlembicMigrations
+
+    return AlembicMigrations(alembic_ini, dict(env), timeout, pass_env, python)
 
 
 def migrate(
@@ -224,53 +308,9 @@ def migrate(
     seed_command: str | None = None,
     python: Path | None = None,
 ) -> GateResult:
-    """Upgrade to head, after a backup into backup_dir; the planned SQL goes to evidence_dir.
-    Then the seed, if the manifest has one. env: the database's whole env (see `alembic`);
-    `python`: the target's interpreter (default golive's), which runs alembic and the seed."""
-    started = time.monotonic()
-    try:
-        output, sql = _prepare(alembic_ini, env, url, backup_dir, redact, timeout, pass_env, python)
-    except GoliveError as exc:
-        return failed(GATE, str(exc), duration_s=time.monotonic() - started)
-    sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
-    evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
-    try:
-        done = alembic(
-            alembic_ini, env, "upgrade", "head", timeout=timeout, pass_env=pass_env, python=python
-        )
-        result = _judge(done, url, output, redact)
-        if result.status is Status.PASSED and seed_command:
-            result = _seeded(
-                result, seed_command, alembic_ini, env, redact, timeout, pass_env, python
-            )
-    except GoliveError as exc:
-        result = failed(GATE, redact(str(exc)), output=output)
-    return replace(result, evidence=evidence, duration_s=time.monotonic() - started)
-
-
-def _seeded(
-    upgraded: GateResult,
-    command: str,
-    alembic_ini: Path,
-    env: Mapping[str, str],
-    redact: Redactor,
-    timeout: float,
-    pass_env: Sequence[str],
-    python: Path | None = None,
-) -> GateResult:
-    """The upgrade's result with the seed run after it: a failing seed fails the gate, and its
-    output says so (`seeded=False`), so the undo restores the backup taken before."""
-    assert isinstance(upgraded.output, MigrateOutput)
-    try:
-        done = seed(command, alembic_ini, env, timeout, pass_env, python)
-        why = "" if done.ok else f"exit {done.returncode}: {redact(done.tail(1))}"
-    except GoliveError as exc:  # not found, timed out
-        why = redact(str(exc))
-    output = upgraded.output.model_copy(update={"seeded": not why})
-    if why:
-        summary = f"{upgraded.summary}; then the seed failed ({why})"
-        return failed(GATE, summary, output=output, details=upgraded.details)
-    return replace(upgraded, summary=f"{upgraded.summary}; seed ran", output=output)
+    """`migrate_with` alembic. env: the database's whole env (see `alembic`)."""
+    tool = _alembic_tool(alembic_ini, env, timeout, pass_env, python)
+    return migrate_with(tool, url, backup_dir, evidence_dir, redact, timeout, seed_command)
 
 
 def revert(
@@ -285,31 +325,7 @@ def revert(
     restore_first: bool = False,
     python: Path | None = None,
 ) -> str:
-    """Put the database back at `before`: downgrade, or restore the backup where that fails.
-    restore_first (a failed seed wrote rows no downgrade removes): the backup, if there is one.
-
-    Returns one line for the report.
-    """
-    target = before or "base"
-    if restore_first and saved is not None:
-        try:
-            restore(url, saved, timeout)
-            return f"database: restored the backup {saved.path.name} (the seed failed)"
-        except GoliveError as exc:
-            return f"database: restore after the failed seed FAILED: {redact(str(exc))}"
-    try:
-        done = alembic(
-            alembic_ini, env, "downgrade", target, timeout=timeout, pass_env=pass_env, python=python
-        )
-    except ToolError as exc:  # alembic cannot run at all: the backup is what is left
-        done = runner.Completed((), 127, "", str(exc))
-    if done.ok and current_revision(url) == before:
-        return f"database: downgraded to {target}"
-    why = redact(done.tail(1)) or "revision not reached"
-    if saved is None:
-        return f"database: downgrade to {target} FAILED ({why}) and there is no backup to restore"
-    try:
-        restore(url, saved, timeout)
-    except GoliveError as exc:
-        return f"database: downgrade FAILED ({why}); restore FAILED too: {redact(str(exc))}"
-    return f"database: downgrade to {target} failed ({why}); restored the backup {saved.path.name}"
+    """`revert_with` alembic; restore_first (a failed seed wrote rows no downgrade removes):
+    the backup, if there is one."""
+    tool = _alembic_tool(alembic_ini, env, timeout, pass_env, python)
+    return revert_with(tool, url, before, saved, redact, timeout, partial=restore_first)

@@ -39,12 +39,20 @@ class MigrateOutput(GateOutput):
     # The manifest's seed: None when it has none (or it did not get to run), True when it ran,
     # False when it failed (its rows are undone by restoring the backup).
     seeded: bool | None = None
+    # A failed upgrade may leave changes at the same version (a step outside a transaction:
+    # SQLite DDL, a command tool's non-transactional migration): only the backup undoes them.
+    upgrade_failed: bool = False
 
     @property
     def applied(self) -> bool:
         """Whether the upgrade changed the database's revision, or a failed seed may have
         written to it (so a NO-GO must put it back)."""
         return (self.after is not None and self.after != self.before) or self.seeded is False
+
+    @property
+    def needs_undo(self) -> bool:
+        """Whether a NO-GO must put the database back: it moved, or an upgrade failed on it."""
+        return self.applied or (self.upgrade_failed and self.backup is not None)
 
 
 class BuiltRelease(GateOutput):

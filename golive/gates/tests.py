@@ -10,11 +10,11 @@ from __future__ import annotations
 import shlex
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 from junitparser.junitparser import JUnitXmlError
@@ -25,9 +25,11 @@ from golive.disposable import disposable_database
 from golive.envfile import read_env
 from golive.errors import GoliveError, ToolError
 from golive.files import copy_private, private_dir
-from golive.gates.migrate import alembic, seed
 from golive.manifest import Suite
 from golive.results import GateResult, failed, passed, warned
+
+if TYPE_CHECKING:
+    from golive.migrations import Migrations
 
 GATE = "tests"
 
@@ -65,9 +67,18 @@ def first_line(text: str | None) -> str:
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
+def loose_cases(xml: JUnitXml) -> list[TestCase]:
+    """Test cases straight under <testsuites>, in no <testsuite>: where Node's test runner
+    (`node --test --test-reporter=junit`) puts top-level tests."""
+    elements = xml._elem.findall("testcase")
+    return [TestCase.fromelem(e) for e in elements]  # type: ignore[no-untyped-call]
+
+
 def read_junit(path: Path, outcome: SuiteOutcome) -> None:
     xml = JUnitXml.fromfile(str(path))
-    suites = [xml] if xml._tag == "testsuite" else list(xml)
+    suites: list[Iterable[object]] = [xml] if xml._tag == "testsuite" else list(xml)
+    if xml._tag != "testsuite":
+        suites.append(loose_cases(xml))
     for suite in suites:
         for case in suite:
             if not isinstance(case, TestCase):
@@ -96,21 +107,18 @@ def read_coverage(path: Path) -> float:
 @dataclass(frozen=True)
 class SuiteDatabases:
     """What the suites need to reach a database: this environment's env (the production env
-    file's values, a rehearsal's database placed), where the URL comes from, the migrations
-    a disposable database is brought to head with, and the seed run after them."""
+    file's values, a rehearsal's database placed), where the URL comes from, the manifest's
+    migration tool for a given env (a disposable database is brought to head with it), and
+    the seed run after them."""
 
     env: Mapping[str, str]
     source: DatabaseUrl
-    alembic_ini: Path
-    timeout: float = 300
+    migrations: Callable[[Mapping[str, str]], Migrations]
     seed: str | None = None
-    python: Path | None = None  # the target's interpreter: runs alembic and the seed
 
 
 @contextmanager
-def suite_database(
-    suite: Suite, world: SuiteDatabases | None, pass_env: Sequence[str]
-) -> Iterator[dict[str, str]]:
+def suite_database(suite: Suite, world: SuiteDatabases | None) -> Iterator[dict[str, str]]:
     """The env of the database the suite asked for: none, production's (the whole env), or a
     disposable one made, migrated (and seeded) here, dropped when the suite is done."""
     if world is None or suite.database == "none":
@@ -120,25 +128,20 @@ def suite_database(
         yield dict(world.env)
         return
     with disposable_database(world.source, world.env) as env:
-        migrate_disposable(world, env, pass_env)
+        migrate_disposable(world, env)
         yield env
 
 
-def migrate_disposable(world: SuiteDatabases, env: dict[str, str], pass_env: Sequence[str]) -> None:
+def migrate_disposable(world: SuiteDatabases, env: dict[str, str]) -> None:
     """The migrate gate's upgrade (and seed) on a disposable database; ToolError if it fails."""
-    done = alembic(
-        world.alembic_ini,
-        env,
-        "upgrade",
-        "head",
-        timeout=world.timeout,
-        pass_env=pass_env,
-        python=world.python,
-    )
-    if not done.ok:
-        raise ToolError(f"the disposable database could not be migrated to head: {done.tail(1)}")
+    tool = world.migrations(env)
+    upgraded = tool.upgrade(world.source.compose(env))
+    if not upgraded.done.ok:
+        raise ToolError(
+            f"the disposable database could not be migrated to head: {upgraded.problem}"
+        )
     if world.seed:
-        done = seed(world.seed, world.alembic_ini, env, world.timeout, pass_env, world.python)
+        done = tool.seed(world.seed)
         if not done.ok:
             raise ToolError(f"the seed failed on the disposable database: {done.tail(1)}")
 
@@ -168,7 +171,7 @@ def run_suite(
         report.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
-        with suite_database(suite, world, pass_env) as database_env:
+        with suite_database(suite, world) as database_env:
             own = suite_values(suite, root, {**(world.env if world else {}), **database_env})
             env = runner.target_env(pass_env, {**database_env, **own}, python=python)
             argv = shlex.split(suite.command)

@@ -220,10 +220,11 @@ def load(path: Path | str) -> Manifest:
 def _check_paths(path: Path, m: Manifest) -> None:
     """Every path the manifest names exists, and is a file where golive reads a file."""
     files: list[tuple[str, Path]] = [
-        ("database.alembic_ini", m.database.alembic_ini),
         ("env.template", m.env.template),
         ("env.production", m.env.production),
     ]
+    if m.database.alembic_ini is not None:
+        files.append(("database.alembic_ini", m.database.alembic_ini))
     files += [(f"audit.requirements[{i}]", p) for i, p in enumerate(m.audit.requirements)]
     files += [(f"audit.npm_lockfiles[{i}]", p) for i, p in enumerate(m.audit.npm_lockfiles)]
     files += [(f"monitoring.rule_files[{i}]", p) for i, p in enumerate(m.monitoring.rule_files)]
@@ -234,6 +235,8 @@ def _check_paths(path: Path, m: Manifest) -> None:
         anything.append((f"suites[{suite.name}].workdir", suite.workdir))
         if suite.env_file is not None:
             files.append((f"suites[{suite.name}].env_file", suite.env_file))
+    if m.database.workdir is not None:
+        anything.append(("database.workdir", m.database.workdir))
     for svc in m.services:
         anything.append((f"services[{svc.name}].source", svc.source))
         anything += [(f"services[{svc.name}].include", p) for p in svc.include]

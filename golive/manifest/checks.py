@@ -40,12 +40,20 @@ class Audit(Strict):
     fixable_only: bool = Field(False, description="findings with no fixed version do not block")
     allowlist: list[AllowlistEntry] = Field(default_factory=list)
     timeout: float = Field(300, gt=0)
+    not_audited: str = Field(
+        "",
+        description="why nothing is audited (no requirements or npm_lockfiles): the gate warns"
+        " with this reason instead of checking anything",
+    )
 
     @model_validator(mode="after")
     def _something_to_audit(self) -> Audit:
-        if not self.requirements and not self.npm_lockfiles and not self.installed:
+        if not (
+            self.requirements or self.npm_lockfiles or self.installed or self.not_audited.strip()
+        ):
             raise ValueError(
-                "name at least one file in requirements or npm_lockfiles, or set installed = true"
+                "name at least one file in requirements or npm_lockfiles, set installed = true,"
+                " or say why nothing is audited in not_audited"
             )
         local = self.source == "local"
         python = self.requirements or self.installed

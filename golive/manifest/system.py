@@ -33,10 +33,27 @@ class Database(Strict):
     )
     seed: Command | None = Field(
         None,
-        description="run after the upgrade in the alembic config's folder, with alembic's env;"
-        " idempotent by contract; its failure is a migrate NO-GO",
+        description="run after the upgrade where the migrations run (the alembic config's"
+        " folder, or workdir), with their env; idempotent by contract; its failure is a"
+        " migrate NO-GO",
     )
-    alembic_ini: Path = Field(description="the target's alembic.ini")
+    tool: Literal["alembic", "command"] = Field(
+        "alembic", description="alembic, or the target's own migration commands"
+    )
+    alembic_ini: Path | None = Field(None, description="the target's alembic.ini (tool alembic)")
+    upgrade: Command | None = Field(None, description="tool command: migrates to the latest")
+    current: Command | None = Field(
+        None, description="tool command: prints the applied version (its last non-empty line)"
+    )
+    downgrade: Command | None = Field(
+        None, description="tool command, optional: back to {revision}; without it, the backup"
+    )
+    head: Command | None = Field(
+        None, description="tool command, optional: prints the version upgrade will reach"
+    )
+    workdir: Path | None = Field(
+        None, description="tool command: where the commands run (default: the manifest's folder)"
+    )
     timeout: float = Field(300, gt=0)
     rehearsal_data: Literal["copy", "empty"] = Field(
         "copy",
@@ -75,6 +92,24 @@ class Database(Strict):
     def source(self) -> DatabaseUrl:
         """Where the database URL comes from (golive.database_url)."""
         return DatabaseUrl(self.url_env, self.url)
+
+    @model_validator(mode="after")
+    def _tool_fields(self) -> Database:
+        commands = {"upgrade", "current", "downgrade", "head", "workdir"} & self.model_fields_set
+        if self.tool == "alembic":
+            if self.alembic_ini is None:
+                raise ValueError("alembic_ini: required with tool = 'alembic' (the default)")
+            if commands:
+                raise ValueError(f"{sorted(commands)[0]}: only for tool = 'command'")
+            return self
+        if self.alembic_ini is not None:
+            raise ValueError("alembic_ini: only for tool = 'alembic'")
+        for name in ("upgrade", "current"):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: required with tool = 'command'")
+        if self.downgrade is not None and "{revision}" not in self.downgrade:
+            raise ValueError("downgrade: must name the version to go back to as {revision}")
+        return self
 
 
 class EnvFiles(Strict):

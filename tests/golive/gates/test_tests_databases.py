@@ -16,6 +16,7 @@ from golive.gates.migrate import migrate
 from golive.gates.tests import SuiteDatabases
 from golive.gates.tests import tests as run_gate
 from golive.manifest import Manifest, load
+from golive.migrations import open_migrations
 from golive.results import Status
 from tests.conftest import COMPOSED_PG, COMPOSED_SQLITE, composed_target, postgres_env
 
@@ -47,7 +48,8 @@ def production(manifest: Path) -> tuple[Manifest, SuiteDatabases]:
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO items (name) VALUES ('customer')"))
     engine.dispose()
-    return m, SuiteDatabases(env, m.database.source, ini, 60, m.database.seed)
+    tool = lambda placed: open_migrations(m, placed, Redactor(env))  # noqa: E731
+    return m, SuiteDatabases(env, m.database.source, tool, m.database.seed)
 
 
 def rows(url: str) -> list[str]:
