@@ -131,6 +131,7 @@ class NginxProxy:
         )
         if not test.ok:
             raise ProxyError(f"nginx refused its config {self.conf}: {test.tail(2)}")
+        old: set[int] = set()
         if state is None:
             self._start(control, generation)
         else:
@@ -138,8 +139,9 @@ class NginxProxy:
                 self.folder / STATE_FILE,
                 json.dumps({**state, "generation": generation}),
             )
+            old = self._workers()
             self._signal("reload")
-        self._settle(control, generation)
+        self._settle(control, generation, old)
 
     def _start(self, control: int, generation: int) -> None:
         proc = runner.start(
@@ -151,17 +153,17 @@ class NginxProxy:
         state = {"pid": proc.pid, "control_port": control, "generation": generation}
         write_private(self.folder / STATE_FILE, json.dumps(state))
 
-    def _settle(self, control: int, generation: int) -> None:
+    def _settle(self, control: int, generation: int, old: set[int]) -> None:
         """Wait until the control server answers this generation (the new config takes new
-        connections) and the master has no worker left shutting down (none still serves an
-        old connection)."""
+        connections) and every worker of the old config has exited (none accepts or serves a
+        connection under the old routes any more)."""
         deadline = time.monotonic() + self.settle_s
         url = f"http://127.0.0.1:{control}{GENERATION_PATH}"
         with httpx.Client(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 with contextlib.suppress(httpx.HTTPError):
                     answer = client.get(url)
-                    if answer.text == str(generation) and not self._old_workers():
+                    if answer.text == str(generation) and not old & self._workers():
                         return
                 time.sleep(0.05)
         raise ProxyError(
@@ -169,17 +171,16 @@ class NginxProxy:
             f"{self.folder / 'logs' / 'error.log'}"
         )
 
-    def _old_workers(self) -> list[int]:
-        """The master's workers that are shutting down after a reload."""
+    def _workers(self) -> set[int]:
+        """The master's child processes now (its workers)."""
         state = self._state()
         master = int(str(state["pid"])) if state else 0
-        found = []
+        found = set()
         for proc in Path("/proc").glob("[0-9]*"):
             with contextlib.suppress(OSError, ValueError, IndexError):
                 stat = (proc / "stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                if ppid == master and b"shutting down" in (proc / "cmdline").read_bytes():
-                    found.append(int(proc.name))
+                if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                    found.add(int(proc.name))
         return found
 
     def stop(self) -> bool:

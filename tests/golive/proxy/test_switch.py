@@ -160,3 +160,27 @@ def test_promote_stops_the_replaced_release_only(world: World) -> None:
         if not name.startswith("api."):
             assert now[name] == pid
     assert get(18101).status_code == 200
+
+
+def test_switching_back_restarts_what_is_gone(world: World) -> None:
+    """As a recovery after a lost machine: nginx and the live api are gone, a candidate is
+    routed; switching back starts the last good api and nginx again, routed to it."""
+    world.deploy(change_api(world.target, world.m, world.env_dir, 3))
+    candidate = load_routes(world.env_dir).services["api"].candidate
+    assert candidate is not None
+    world.backend.stop(live_instances(world.env_dir)["api"])
+    assert world.proxy.stop()
+
+    lines = [
+        o.line
+        for o in switch_back(
+            world.services, world.previous(), world.backend, world.proxy, world.env_dir
+        )
+    ]
+    assert lines[0].endswith("serving again"), lines
+    assert world.proxy.running()
+    route = load_routes(world.env_dir).services["api"]
+    assert route.candidate is None and route.live is not None
+    assert route.live.release_id == world.live["api"].release_id
+    assert candidate.instance not in world.backend.running()
+    assert get(18101).status_code == 200 and get(18102).status_code == 200
