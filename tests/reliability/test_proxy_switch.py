@@ -22,6 +22,7 @@ from flows.launch import run_launch
 from golive import settings
 from golive.proxy import load_routes
 from golive.request import LaunchRequest
+from tests.conftest import run_golive
 from tests.golive.proxy.test_nginx import nginx_or_missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
@@ -124,3 +125,12 @@ def test_no_probe_fails_and_no_failing_release_answers(target: Path) -> None:
     assert 0 < counts[0] < counts[1] < counts[2] < counts[3], counts
     assert set(probe.seen) == {"ok"}, probe.seen
     assert payments_pid() == payments
+
+    shown = run_golive("status", "--environment", "production", env={"COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    assert "proxy (running)" in shown.stdout
+    routes = load_routes(settings.environment_dir("production")).services
+    for name, port in (("api", 18101), ("payments", 18102)):
+        live = routes[name].live
+        assert live is not None and f"{live.release_id} :{live.port}" in shown.stdout
+        assert f"{port}" in shown.stdout
