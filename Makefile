@@ -1,15 +1,18 @@
-# The two commands a new user needs: `make demo` and `make test`. Each creates .venv on first use.
+# The two commands a new user needs: `make demo` and `make test`. Each creates .venv on first use,
+# and the bundled example's own virtual environment (examples/azora/.venv: the example runs with
+# its own interpreter, `[target] python`, never golive's).
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+EXAMPLE := examples/azora
 
 # An in-process Prefect run starts a temporary API server: no telemetry, and patience on slow machines.
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean example-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +20,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Made again only when the example's requirements files change (a stamp keeps their hash).
+example-venv:
+	PYTHON=$(PYTHON) sh examples/target-venv.sh $(EXAMPLE)
+
+demo: $(STAMP) example-venv
 	$(VENV)/bin/golive run full --manifest examples/azora/launch.toml --rehearsal
 
 lint: $(STAMP)
@@ -25,8 +32,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint example-venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .golive .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(EXAMPLE)/.venv .golive .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ from typing import Any
 
 from prefect import flow, pause_flow_run, suspend_flow_run
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import State
 from prefect.input import RunInput
 from prefect.logging import get_run_logger
 from prefect.runtime import deployment, flow_run
@@ -28,6 +29,7 @@ from golive.errors import InputError
 from golive.ledger import open_ledger
 from golive.ledger.models import utcnow
 from golive.request import StagedRequest
+from golive.transient import retry_transient
 
 PAUSE_POLL_S = 2
 PAUSE_GRACE_S = 300  # Prefect's own pause timeout, after golive's deadline has aborted
@@ -55,7 +57,7 @@ def pause_with_deadline(key: str, timeout_s: int) -> StageApproval:
 
     def abort_if_still_waiting() -> None:
         with contextlib.suppress(Exception):  # already decided: the resume is refused, fine
-            resume_flow_run(run_id, run_input=auto_abort(timeout_s))
+            retry_transient(lambda: resume_flow_run(run_id, run_input=auto_abort(timeout_s)))
 
     timer = threading.Timer(timeout_s, abort_if_still_waiting)
     timer.daemon = True
@@ -102,8 +104,11 @@ def approval_deadline(flow_run_id: str, stage: int, timeout_s: int) -> str:
     from prefect.client.orchestration import get_client
     from prefect.flow_runs import resume_flow_run
 
-    with get_client(sync_client=True) as client:
-        state = client.read_flow_run(UUID(flow_run_id)).state
+    def read_state() -> State | None:
+        with get_client(sync_client=True) as client:
+            return client.read_flow_run(UUID(flow_run_id)).state
+
+    state = retry_transient(read_state)
     waiting = (
         state is not None
         and state.is_paused()
@@ -111,7 +116,7 @@ def approval_deadline(flow_run_id: str, stage: int, timeout_s: int) -> str:
     )
     if not waiting:
         return f"stage {stage} of {flow_run_id} already decided"
-    resume_flow_run(UUID(flow_run_id), run_input=auto_abort(timeout_s))
+    retry_transient(lambda: resume_flow_run(UUID(flow_run_id), run_input=auto_abort(timeout_s)))
     get_run_logger().warning(
         "no approval within %ss: stage %s of %s aborted", timeout_s, stage, flow_run_id
     )
@@ -162,7 +167,8 @@ def approve(run_id: str, approver: str, approved: bool, note: str) -> None:
     except ValueError:
         raise InputError(f"{run_id!r} is not a flow run id (a UUID)") from None
     try:
-        resume_flow_run(run, run_input={"approver": approver, "approve": approved, "note": note})
+        decision = {"approver": approver, "approve": approved, "note": note}
+        retry_transient(lambda: resume_flow_run(run, run_input=decision))
     except ObjectNotFound:
         raise InputError(
             f"no flow run {run_id} on this Prefect API; check PREFECT_API_URL"

@@ -33,6 +33,7 @@ from golive.ledger import open_ledger
 from golive.ledger.models import EnvironmentLock, utcnow
 from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
+from golive.transient import retry_transient
 from golive.validate import check_launch
 
 QUEUE_POLL_S = 5
@@ -88,14 +89,18 @@ def why_dead(holder: EnvironmentLock) -> str | None:
     dead = why_holder_is_dead(holder)
     if dead is not None or not holder.flow_run_id:
         return dead
-    with get_client(sync_client=True) as client:
-        try:
-            run = client.read_flow_run(UUID(holder.flow_run_id))
-        except ObjectNotFound:
-            return "its flow run no longer exists"
+    try:
+        run = retry_transient(lambda: read_flow_run(UUID(holder.flow_run_id)))
+    except ObjectNotFound:
+        return "its flow run no longer exists"
     if run.state is not None and run.state.is_final():
         return f"its flow run ended {run.state.name}"
     return None
+
+
+def read_flow_run(run_id: UUID) -> FlowRun:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id)
 
 
 def take_over(ctx: LaunchContext, holder: EnvironmentLock, dead: str) -> None:

@@ -2,13 +2,21 @@
 and smoke. Each step submits gate tasks and publishes their results as they end.
 
 Hour 1 runs configure, audit and tests in parallel and migrate after configure; a blocking
-configure failure never reaches the database. Hour 2 builds, deploys, then monitors and
-smoke-tests in parallel.
+configure failure never reaches the database, and the first blocking failure stops the rest.
+Hour 2 builds, deploys, then monitors and smoke-tests in parallel.
 """
 
 from __future__ import annotations
 
+import queue
+import time
+
+from prefect import Task
+from prefect.futures import PrefectFuture
+from prefect.logging import get_run_logger
+
 from flows.publishing import outcome
+from golive.cancel import CancelScope, GateHandle, running_as
 from golive.context import LaunchContext
 from golive.gates.outputs import BuildOutput, DeployOutput
 from golive.results import GateResult
@@ -21,16 +29,50 @@ from tasks.monitor import monitor_gate
 from tasks.smoke import smoke_gate
 from tasks.tests import tests_gate
 
+# The order Hour 1 results are reported in, whichever ends first.
+HOUR_ONE_ORDER = ("configure", "migrate", "audit", "tests")
+
 
 def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
-    """configure, audit and tests in parallel; migrate once configure has not blocked."""
-    configure_f = configure_gate.submit(ctx)
-    audit_f, tests_f = audit_gate.submit(ctx), tests_gate.submit(ctx)
-    results = [outcome(ctx, "configure", configure_f, stage)]
-    if not results[0].blocks_launch:  # never touch the database with a broken configuration
-        results.append(outcome(ctx, "migrate", migrate_gate.submit(ctx), stage))
-    results += [outcome(ctx, "audit", audit_f, stage), outcome(ctx, "tests", tests_f, stage)]
-    return results
+    """configure, audit and tests in parallel; migrate once configure has passed.
+
+    Fail fast: the first blocking failure cancels the gates still running (their commands are
+    killed: golive.cancel), and a migration not yet started never starts. A migration already
+    running is left to finish (a half-applied migration is worse than one to revert): the
+    NO-GO's undo puts the database back. Results come back in plan order.
+    """
+    scope = CancelScope()
+    running: dict[PrefectFuture[GateResult], tuple[GateHandle, float]] = {}
+    done: queue.SimpleQueue[PrefectFuture[GateResult]] = queue.SimpleQueue()
+
+    def submit(gate: Task[[LaunchContext], GateResult], cancellable: bool = True) -> None:
+        handle = scope.handle(gate.name)
+        if cancellable:
+            with running_as(handle):
+                future = gate.submit(ctx)
+        else:
+            future = gate.submit(ctx)
+        running[future] = (handle, time.monotonic())
+        future.add_done_callback(done.put)
+
+    for gate in (configure_gate, audit_gate, tests_gate):
+        submit(gate)
+    results: list[GateResult] = []
+    while running:
+        future = done.get()
+        handle, since = running.pop(future)
+        result = outcome(ctx, handle.gate, future, stage, handle=handle, since=since)
+        results.append(result)
+        if result.blocks_launch and not scope.cancelled:
+            stopped = scope.cancel(f"{handle.gate} failed")
+            if stopped:
+                get_run_logger().warning(
+                    "%s failed: NO-GO; stopped %s", handle.gate, ", ".join(stopped)
+                )
+        elif handle.gate == "configure" and not scope.cancelled:
+            # never touch the database with a broken configuration, nor after a NO-GO
+            submit(migrate_gate, cancellable=False)
+    return sorted(results, key=lambda r: HOUR_ONE_ORDER.index(r.gate))
 
 
 def build(ctx: LaunchContext, stage: int | None) -> GateResult:

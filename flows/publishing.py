@@ -7,13 +7,16 @@ cache is recorded for this launch just like a fresh one.
 
 from __future__ import annotations
 
+import time
+
 from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 
+from golive.cancel import GateHandle
 from golive.context import LaunchContext
 from golive.ledger import open_ledger
-from golive.results import GateResult, Status, failed
+from golive.results import GateResult, Status, cancelled, failed
 
 
 def artifact_key(gate: str) -> str:
@@ -28,13 +31,22 @@ def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) ->
     logger = get_run_logger()
     log = logger.warning if result.status in (Status.FAILED, Status.WARNED) else logger.info
     block = " (blocking)" if result.blocks_launch else ""
-    log("gate %s: %s%s — %s", result.gate, result.status.value.upper(), block, result.summary)
+    log(
+        "gate %s: %s%s%s — %s",
+        result.gate,
+        result.status.value.upper(),
+        block,
+        f" ({result.cache_note()})" if result.cached else "",
+        result.summary,
+    )
     table = result.details or [{"summary": result.summary}]
     create_table_artifact(
         key=artifact_key(result.gate),
         table=[{k: str(v) for k, v in row.items()} for row in table],
         description=(
-            f"**{result.gate}: {result.status.value}** (score {result.score}) — {result.summary}"
+            f"**{result.gate}: {result.status.value}** (score {result.score}, "
+            f"{result.duration_s:.1f} s{', ' + result.cache_note() if result.cached else ''})"
+            f" — {result.summary}"
         ),
     )
     open_ledger().record_gate(ctx.launch_id, result, stage)
@@ -42,11 +54,32 @@ def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) ->
 
 
 def outcome(
-    ctx: LaunchContext, gate: str, future: PrefectFuture[GateResult], stage: int | None = None
+    ctx: LaunchContext,
+    gate: str,
+    future: PrefectFuture[GateResult],
+    stage: int | None = None,
+    *,
+    handle: GateHandle | None = None,
+    since: float | None = None,
 ) -> GateResult:
-    """The gate's result, published; a task that crashed becomes a blocking failure of its gate."""
+    """The gate's result, published; a task that crashed becomes a blocking failure of its gate.
+
+    A gate `handle` says was cut short (golive.cancel) is a cancelled gate, not a failed one.
+    A result taken from the cache reports this run's time for the gate (from `since`, a
+    `time.monotonic()` taken when it was submitted), says so, and says when it was made.
+    """
+    since = time.monotonic() if since is None else since
     try:
         result = future.result()
     except Exception as exc:  # the gate's own bug or a tool error: report it, never hide it
         result = failed(gate, f"gate crashed: {type(exc).__name__}: {exc}")
+    if handle is not None and handle.interrupted:
+        result = cancelled(gate, handle.reason)
+    elif from_cache(future):
+        result = result.from_cache(time.monotonic() - since)
     return publish(ctx, result, stage)
+
+
+def from_cache(future: PrefectFuture[GateResult]) -> bool:
+    """Whether the task run took its result from the cache (Prefect names that state Cached)."""
+    return future.state.name == "Cached"

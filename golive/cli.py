@@ -6,7 +6,9 @@ failed (a tool, a backup, the Prefect API), 130/143 interrupted (after undoing t
 line on stderr naming what to fix (golive.errors). A usage error (an unknown option, a bad
 argument) is bad input too: exit 2, one line.
 Bad input is found by golive.validate before anything changes; the flow is imported only when a
-launch runs, so that happens before Prefect starts.
+launch runs, so that happens before Prefect starts. A launch reports to PREFECT_API_URL, else to
+golive's local Prefect server (`golive server`, golive.prefect_server); with
+--temporary-server, to a server of its own that dies with it.
 """
 
 from __future__ import annotations
@@ -14,37 +16,55 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
-from golive import rehearsal, settings, validate
-from golive.backends import open_backend
-from golive.backup import restore as restore_backup
-from golive.context import LaunchContext, stop_environment
+from golive import prefect_server, settings
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
-from golive.files import write_private
-from golive.gates.migrate import plan_sql
-from golive.ledger import open_ledger
-from golive.manifest import load as load_manifest
-from golive.monitoring.prometheus import running_url
-from golive.proxy import load_routes, proxy_running
-from golive.recovery import recover, why_holder_is_dead
-from golive.request import LaunchRequest
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from golive.context import LaunchContext
+    from golive.request import LaunchRequest
+
+# `golive --help` and a usage error answer at once: everything heavy (Prefect, pydantic models,
+# SQLAlchemy, rich) is imported by the command that uses it (tests/golive/test_cli_startup.py).
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Take a web system to live through the launch plan, GO or NO-GO.",
+    # Plain help and tracebacks: rich's help renderer alone costs more than the rest of startup.
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-console = Console()
+
+
+@cache
+def console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+def new_table(title: str, columns: tuple[str, ...]) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
 EXIT_GO, EXIT_NO_GO, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
-# An in-process Prefect run starts a temporary API server: quiet, and patient on slow machines.
+# For the Prefect client in this process (and the servers golive starts): quiet and patient.
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
@@ -53,23 +73,22 @@ PREFECT_DEFAULTS = {
 
 
 def print_report(report: dict[str, Any]) -> None:
-    table = Table(
-        title=f"Launch {report['launch_id']}: {report['target']} {report['variant']} "
-        f"→ {report['environment']}"
+    table = new_table(
+        f"Launch {report['launch_id']}: {report['target']} {report['variant']} "
+        f"→ {report['environment']}",
+        ("category", "score", "blocking", "gates"),
     )
-    for column in ("category", "score", "blocking", "gates"):
-        table.add_column(column)
     for row in report["scorecard"]:
         table.add_row(
             row["category"], str(row["score"]), "yes" if row["blocking"] else "no", row["gates"]
         )
-    console.print(table)
+    console().print(table)
     for line in report["rollback"]:
-        console.print(f"rollback: {line}")
+        console().print(f"rollback: {line}")
     style = "bold green" if report["verdict"] == "GO" else "bold red"
-    console.print(f"[{style}]{report['verdict']}[/] readiness {report['score']}/100")
+    console().print(f"[{style}]{report['verdict']}[/] readiness {report['score']}/100")
     for reason in report["reasons"]:
-        console.print(f"  - {reason}", highlight=False, markup=False)
+        console().print(f"  - {reason}", highlight=False, markup=False)
 
 
 @app.command()
@@ -84,9 +103,23 @@ def run(
     if_busy: Annotated[
         Literal["refuse", "queue"], typer.Option(help="another launch runs in the environment")
     ] = "refuse",
+    temporary_server: Annotated[
+        bool,
+        typer.Option(
+            help="a Prefect server for this run alone, stopped with it (default: "
+            "PREFECT_API_URL, else golive's local server, started on first use)"
+        ),
+    ] = False,
 ) -> None:
     """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input,
     3 when another launch holds the environment."""
+    from pydantic import ValidationError
+
+    from golive import validate
+    from golive.files import write_private
+    from golive.ledger import open_ledger
+    from golive.request import LaunchRequest
+
     # Bad input fails here, in a second, before anything changes and before Prefect starts;
     validate.check_launch(manifest, environment, rehearsal=rehearsal, report_json=report_json)
     open_ledger()  # and so does a ledger that cannot be opened
@@ -103,7 +136,12 @@ def run(
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"--{err['loc'][0]}: {err['msg']}") from None
-    report = run_interruptible(request)
+    with prefect_server.api_for_run(temporary_server=temporary_server) as api:
+        console().print(f"Prefect UI: {prefect_server.ui_url(api)}", highlight=False)
+        try:
+            report = run_interruptible(request)
+        finally:
+            flush_to_api()  # while the API still answers: a temporary server stops next
     if report_json:
         write_private(report_json, json.dumps(report, indent=2) + "\n")
     print_report(report)
@@ -130,12 +168,25 @@ def run_interruptible(request: LaunchRequest) -> dict[str, Any]:
     raise typer.Exit(code)
 
 
+def flush_to_api() -> None:
+    """Send the logs and events Prefect still queues for the API (it would at exit, when a
+    temporary server is gone); bounded, so that a stuck API cannot hold golive up."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=5)
+    EventsWorker.drain_all(timeout=5)
+
+
 @app.command()
 def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")] = 20) -> None:
     """List recent launches from the ledger."""
-    table = Table(title="Recent launches")
-    for column in ("id", "started (UTC)", "target", "variant", "environment", "verdict", "why"):
-        table.add_column(column)
+    from golive.ledger import open_ledger
+
+    table = new_table(
+        "Recent launches",
+        ("id", "started (UTC)", "target", "variant", "environment", "verdict", "why"),
+    )
     for launch in open_ledger().recent_launches(limit):
         table.add_row(
             str(launch.id),
@@ -146,7 +197,7 @@ def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")]
             launch.verdict or "running",
             (launch.reasons.splitlines() or [""])[0][:80],
         )
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -154,10 +205,13 @@ def down(
     environment: Annotated[str, typer.Option(help="environment to stop")] = "production",
 ) -> None:
     """Stop every service (and the Prometheus) golive runs in an environment; data is kept."""
+    from golive.context import stop_environment
+    from golive.ledger import open_ledger
+
     settings.check_environment(environment)
     stopped = stop_environment(environment)
     open_ledger().retire_environment(environment)
-    console.print(f"stopped {', '.join(stopped) or 'nothing'} in {environment}")
+    console().print(f"stopped {', '.join(stopped) or 'nothing'} in {environment}")
 
 
 @app.command("recover")
@@ -166,11 +220,14 @@ def recover_environment(
 ) -> None:
     """Put an environment back after a launch that died: its database at the revision it
     started from, the last GO release serving, the launch recorded CRASHED, the lock freed."""
+    from golive.ledger import open_ledger
+    from golive.recovery import recover, why_holder_is_dead
+
     settings.check_environment(environment)
     ledger = open_ledger()
     holder = ledger.lock_holder(environment)
     if holder is None:
-        console.print(f"{environment}: no launch holds it; nothing to recover")
+        console().print(f"{environment}: no launch holds it; nothing to recover")
         return
     dead = why_holder_is_dead(holder, ledger)
     if dead is None:
@@ -180,8 +237,8 @@ def recover_environment(
         )
     who = os.environ.get("USER", "cli")
     for line in recover(holder.launch_id, f"golive recover by {who}: {dead}", actor=who):
-        console.print(f"recovery: {line}", highlight=False, markup=False)
-    console.print(f"{environment}: launch {holder.launch_id} recovered, environment free")
+        console().print(f"recovery: {line}", highlight=False, markup=False)
+    console().print(f"{environment}: launch {holder.launch_id} recovered, environment free")
 
 
 @app.command()
@@ -191,11 +248,13 @@ def unlock(
 ) -> None:
     """Free an environment's lock by hand, recorded with who and why (nothing is undone: see
     `golive recover`)."""
+    from golive.ledger import open_ledger
+
     settings.check_environment(environment)
     ledger = open_ledger()
     holder = ledger.lock_holder(environment)
     if holder is None:
-        console.print(f"{environment}: not locked")
+        console().print(f"{environment}: not locked")
         return
     who = os.environ.get("USER", "cli")
     launch = ledger.launch(holder.launch_id)
@@ -203,7 +262,7 @@ def unlock(
         ledger.finish_launch(launch.id, "CRASHED", [f"unlocked by {who}: {reason}"])
     ledger.unlock_environment(environment, holder.launch_id)
     ledger.record_event(environment, holder.launch_id, "unlock", who, reason)
-    console.print(f"{environment}: lock of launch {holder.launch_id} released by {who}")
+    console().print(f"{environment}: lock of launch {holder.launch_id} released by {who}")
 
 
 @app.command()
@@ -211,6 +270,11 @@ def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
 ) -> None:
     """List the services golive runs in an environment, with their live release."""
+    from golive.backends import open_backend
+    from golive.ledger import open_ledger
+    from golive.monitoring.prometheus import running_url
+    from golive.proxy import load_routes
+
     settings.check_environment(environment)
     backend = open_backend(settings.environment_dir(environment), environment)
     running = backend.running()
@@ -222,9 +286,10 @@ def status(
             if serving is not None and serving.instance in instances:
                 running[name] = serving.release_id
     live = open_ledger().live_releases(environment)
-    table = Table(title=f"{environment} ({backend.kind} backend)")
-    for column in ("service", "running release", "ledger: live release", "since (UTC)"):
-        table.add_column(column)
+    table = new_table(
+        f"{environment} ({backend.kind} backend)",
+        ("service", "running release", "ledger: live release", "since (UTC)"),
+    )
     for name in sorted(set(running) | set(live)):
         rel = live.get(name)
         table.add_row(
@@ -233,26 +298,28 @@ def status(
             rel.release.release_id if rel else "-",
             rel.since.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
         )
-    console.print(table)
+    console().print(table)
     show_routes(environment)
     url = running_url(settings.environment_dir(environment))
-    console.print(f"prometheus: {url or 'not running (golive started none here)'}")
+    console().print(f"prometheus: {url or 'not running (golive started none here)'}")
     holder = open_ledger().lock_holder(environment)
     if holder is not None:
-        console.print(f"lock: launch {holder.launch_id}, lease until {holder.expires_at} UTC")
+        console().print(f"lock: launch {holder.launch_id}, lease until {holder.expires_at} UTC")
 
 
 def show_routes(environment: str) -> None:
     """Behind the proxy: per service, its public port, the live and candidate releases, their
     internal ports and their shares of the traffic."""
+    from golive.proxy import load_routes, proxy_running
+
     env_dir = settings.environment_dir(environment)
     routes = load_routes(env_dir)
     if not routes.services:
         return
     up = "running" if proxy_running(env_dir) else "NOT running"
-    table = Table(title=f"proxy ({up})")
-    for column in ("service", "public port", "live", "candidate", "weights live/candidate"):
-        table.add_column(column)
+    table = new_table(
+        f"proxy ({up})", ("service", "public port", "live", "candidate", "weights live/candidate")
+    )
     for name, route in sorted(routes.services.items()):
         live, cand = route.live, route.candidate
         weight = route.candidate_weight if cand else 0
@@ -263,7 +330,7 @@ def show_routes(environment: str) -> None:
             f"{cand.release_id} :{cand.port}" if cand else "-",
             f"{100 - weight if live else 0}% / {weight if cand else 0}%",
         )
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -278,6 +345,7 @@ def approve(
     """Approve (or abort) the next stage of a staged launch waiting for a decision."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    os.environ[prefect_server.API_ENV] = prefect_server.api_url()
     from flows.approvals import approve as give_decision  # the flows layer talks to Prefect
 
     try:
@@ -288,18 +356,63 @@ def approve(
         raise OperationFailed(
             f"cannot resume flow run {run_id}: {type(exc).__name__}: {exc}"
         ) from None
-    console.print(f"flow run {run_id}: {'ABORTED' if abort else 'approved'} by {approver}")
+    console().print(f"flow run {run_id}: {'ABORTED' if abort else 'approved'} by {approver}")
+
+
+server_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="golive's local Prefect server (used when PREFECT_API_URL is not set).",
+)
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start the local Prefect server in the background (a running one is reused)."""
+    state = prefect_server.ensure_running()
+    console().print(f"Prefect server at {prefect_server.ui_url(state.api_url)} (pid {state.pid})")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local Prefect server and everything it started."""
+    state = prefect_server.stop_managed()
+    console().print(f"stopped the Prefect server (pid {state.pid})" if state else "not running")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Show the local Prefect server: its address, pid and uptime."""
+    state = prefect_server.read_state()
+    if state is None:
+        console().print(f"not running (its folder: {prefect_server.server_dir()})")
+        return
+    up = int(time.time() - state.started_at)
+    uptime = f"{up // 3600}h{up % 3600 // 60:02d}m{up % 60:02d}s"
+    console().print(
+        f"running: {prefect_server.ui_url(state.api_url)} pid {state.pid} up {uptime}",
+        highlight=False,
+    )
+    if os.environ.get(prefect_server.API_ENV):
+        console().print(
+            f"(PREFECT_API_URL is set: golive talks to {os.environ['PREFECT_API_URL']})"
+        )
 
 
 def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
     """A context for an environment of the target, and that environment's database URL."""
+    from golive import validate
+    from golive.context import LaunchContext
+    from golive.manifest import load as load_manifest
+
     settings.check_environment(environment)
     validate.check_target(load_manifest(manifest), manifest)
     ctx = LaunchContext(0, manifest.resolve(), environment, "full", False)
-    key = ctx.manifest.database.url_env
-    url = ctx.env_values().get(key, "")
+    url = ctx.database_url()
     if not url:
-        raise InputError(f"{ctx.manifest.env.production}: {key} is not set")
+        source = ctx.manifest.database.source.source
+        raise InputError(f"{ctx.manifest.env.production}: {source} is not set")
     return ctx, url
 
 
@@ -309,10 +422,16 @@ def sql(
     environment: Annotated[str, typer.Option(help="whose database")] = "production",
 ) -> None:
     """Show the SQL the migrate gate would run now, without touching the database."""
+    from golive.gates.migrate import plan_sql
+
     ctx, url = database_of(manifest, environment)
     m = ctx.manifest
     text = plan_sql(
-        m.path(m.database.alembic_ini), m.database.url_env, url, pass_env=m.env.pass_env
+        m.path(m.database.alembic_ini),
+        ctx.env_values(),
+        url,
+        pass_env=m.env.pass_env,
+        python=m.python,
     )
     print(text or "-- the database is at head: nothing to run")
 
@@ -326,6 +445,11 @@ def restore(
     ] = None,
 ) -> None:
     """Restore the database backup a launch took before migrating."""
+    from golive import rehearsal, validate
+    from golive.backup import restore as restore_backup
+    from golive.ledger import open_ledger
+    from golive.manifest import load as load_manifest
+
     if environment is not None:
         settings.check_environment(environment)
     validate.check_target(load_manifest(manifest), manifest)
@@ -346,7 +470,7 @@ def restore(
         )
     _, url = database_of(manifest, row.environment)
     restore_backup(url, saved)
-    console.print(
+    console().print(
         f"restored {saved.path.name} into {row.environment}: "
         f"database back at {revision or 'an empty schema'}"
     )

@@ -15,9 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy.engine import make_url
+
 from golive import manifest as manifest_mod
 from golive import rehearsal, settings
 from golive.backends import DeployBackend, open_backend
+from golive.database_url import DatabaseUrl
 from golive.envfile import Redactor, read_env, resolve_database_url
 from golive.files import copy_tree_private, private_dir, write_private
 from golive.gates.deploy import PreviousRelease
@@ -39,6 +42,16 @@ def stop_environment(environment: str) -> list[str]:
     if stop_prometheus(settings.environment_dir(environment)):
         stopped.append("prometheus")
     return stopped
+
+
+def place_database(source: DatabaseUrl, values: dict[str, str], data_dir: Path) -> dict[str, str]:
+    """values with a relative SQLite path living in data_dir (golive.envfile
+    resolve_database_url), written back into the key that holds it."""
+    url = source.compose(values)
+    placed = resolve_database_url(url, data_dir) if url else url
+    if placed == url:
+        return values
+    return source.with_database(values, make_url(placed).database or "")
 
 
 @dataclass(frozen=True)
@@ -97,37 +110,40 @@ class LaunchContext:
         return open_proxy(self.environment_dir, self.manifest)
 
     def env_values(self) -> dict[str, str]:
-        """The production env file's values, with the database URL placed in this environment;
+        """The production env file's values, with the database placed in this environment;
         a rehearsal's point at its own database and its own service ports."""
         values = read_env(self.manifest.path(self.manifest.env.production))
-        key = self.manifest.database.url_env
+        source = self.manifest.database.source
         if not self.rehearsal:
-            if key in values:
-                values[key] = resolve_database_url(values[key], self.data_dir)
-            return values
+            return place_database(source, values, self.data_dir)
         values = rehearsal.follow_ports(values, self.rehearsal_ports())
-        if key in values:
-            values[key] = rehearsal.database_url(
-                self.production_database_url(values[key]), self.data_dir, self.launch_id
-            )
-        return values
+        production = self.production_database_url(values)
+        if not production:
+            return values
+        own = rehearsal.database_url(production, self.data_dir, self.launch_id)
+        return source.with_database(values, make_url(own).database or "")
 
-    def production_database_url(self, value: str) -> str:
-        """The database URL production uses, as the env file's value resolves there."""
+    def database_url(self) -> str:
+        """This environment's database URL ("" when the env file does not set it)."""
+        return self.manifest.database.source.compose(self.env_values())
+
+    def production_database_url(self, values: dict[str, str]) -> str:
+        """The database URL production uses, as the env file's values resolve there."""
         production_dir = settings.environment_dir(rehearsal.production_of(self.environment))
-        return resolve_database_url(value, production_dir / "data")
+        source = self.manifest.database.source
+        return source.compose(place_database(source, values, production_dir / "data"))
 
     def prepare_rehearsal(self) -> list[str]:
         """Make this rehearsal's own database and choose its ports (idempotent)."""
         raw = read_env(self.manifest.path(self.manifest.env.production))
-        key = self.manifest.database.url_env
         moved = self.rehearsal_ports()
         lines = [f"rehearsal ports: {', '.join(f'{a}->{b}' for a, b in moved.items())}"]
-        if key in raw:
+        production = self.production_database_url(raw)
+        if production:
             lines.append(
                 rehearsal.create_database(
-                    self.production_database_url(raw[key]),
-                    self.env_values()[key],
+                    production,
+                    self.database_url(),
                     self.manifest.database.rehearsal_data,
                     settings.backup_dir(self.environment),
                 )
@@ -163,9 +179,27 @@ class LaunchContext:
             for name, rel in live.items()
         }
 
+    @property
+    def captures_file(self) -> Path:
+        """Where the smoke gate keeps the values its checks captured (tokens, ids): secrets."""
+        return self.environment_dir / "data" / "smoke-captures.json"  # not made by reading
+
+    def captures(self) -> dict[str, str]:
+        try:
+            found = json.loads(self.captures_file.read_text())
+            return {str(k): str(v) for k, v in found.items()}
+        except (OSError, ValueError, AttributeError):
+            return {}  # no smoke gate ran yet, or nothing was captured
+
     def redactor(self) -> Redactor:
         try:
-            return Redactor(self.env_values(), self.manifest.env.declared_secrets)
+            m = self.manifest
+            # Capture names are prefixed so a capture never shadows an env key's value.
+            captured = {f"smoke:{k}": v for k, v in self.captures().items()}
+            # A composed URL is in no env value: its password is hidden as a URL's is.
+            url = {"GOLIVE_DATABASE_URL": self.database_url()} if m.database.url else {}
+            secrets = [*m.env.declared_secrets, *m.revealed_env_keys(), *captured]
+            return Redactor({**self.env_values(), **captured, **url}, secrets)
         except Exception:  # an unreadable env file has no values to hide
             return Redactor({})
 
@@ -175,9 +209,8 @@ class LaunchContext:
         stop_proxy(self.environment_dir)
         self.backend().stop_all()
         stop_prometheus(self.environment_dir)
-        key = self.manifest.database.url_env
         with contextlib.suppress(Exception):  # gone already, or never made: nothing to drop
-            rehearsal.drop_database(self.env_values().get(key, ""))
+            rehearsal.drop_database(self.database_url())
         logs = self.environment_dir / "logs"
         if logs.is_dir():
             evidence = self.launch_dir / "evidence" / "service-logs"

@@ -12,7 +12,8 @@ command and what to do, never a traceback. The tree, with what the `golive` comm
         ├── ToolError           an external command is missing, failed to start or timed out
         │                       (golive.backends.BackendError: a service runtime failed)
         ├── BackupError         a database backup could not be taken or restored
-        └── LaunchCrashed       the launch flow ended without a verdict
+        ├── LaunchCrashed       the launch flow ended without a verdict
+        └── Cancelled           a gate's work was stopped: another gate already blocked
 
 Exit 0 is GO and 1 is NO-GO. Inside a gate an OperationFailed is that gate's failure (so the
 launch is NO-GO and undone), never a crash of the launch. A boundary whose failures a gate
@@ -74,3 +75,8 @@ class BackupError(OperationFailed):
 
 class LaunchCrashed(OperationFailed):
     """The launch flow ended without reaching a verdict."""
+
+
+class Cancelled(OperationFailed):
+    """A gate's command was stopped or not started: another gate had already decided NO-GO
+    (golive.cancel). The flow reports that gate as cancelled, not failed."""

@@ -14,8 +14,13 @@ IGNORED_PARTS = {
     ".golive",
     ".mypy_cache",
     ".venv",
+    "venv",
+    ".git",
+    # Env files: golive hands a service its configuration itself; a copy inside a release
+    # would put production secrets into the shared release store.
+    ".env",
 }
-IGNORED_SUFFIXES = {".pyc", ".db", ".sqlite", ".log"}
+IGNORED_SUFFIXES = {".pyc", ".db", ".sqlite", ".log", ".env"}
 
 
 def _files(root: Path) -> Iterable[Path]:

@@ -93,9 +93,9 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
     if not launch.revision_recorded or launch.verdict == "GO":
         return []
     m = ctx.manifest
-    url = ctx.env_values().get(m.database.url_env, "")
+    url = ctx.database_url()
     if not url:
-        return [f"database: {m.database.url_env} is not set, not checked"]
+        return [f"database: {m.database.source.source} is not set, not checked"]
     try:
         now = current_revision(url)
     except Exception as exc:  # an unreachable database: say so, recover the rest
@@ -105,13 +105,14 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
     found = ledger.backup_of(launch.id)
     line = revert(
         m.path(m.database.alembic_ini),
-        m.database.url_env,
+        ctx.env_values(),
         url,
         launch.revision_before,
         found[1] if found else None,
         ctx.redactor(),
         m.database.timeout,
         pass_env=m.env.pass_env,
+        python=m.python,
     )
     return [line]
 

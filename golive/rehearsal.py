@@ -31,6 +31,7 @@ from golive.health import free_port
 SUFFIX = "-rehearsal"
 PORTS_FILE = "ports.json"
 PG_NAME_MAX = 63
+DISPOSABLE_PREFIX = "golive_test_"  # a test suite's disposable database (golive.disposable)
 
 
 def production_of(environment: str) -> str:
@@ -73,7 +74,7 @@ def create_database(production_url: str, rehearsal_url: str, data: str, dump_dir
         backups.restore(rehearsal_url, saved)
         return f"rehearsal database {path.name}: a copy of production's"
     name = target.database or ""
-    if not _pg_create(production_url, name):
+    if not pg_create(production_url, name):
         return f"rehearsal database {name} already made"
     if data == "empty":
         return f"rehearsal database {name} on production's server: empty"
@@ -83,8 +84,9 @@ def create_database(production_url: str, rehearsal_url: str, data: str, dump_dir
     return f"rehearsal database {name} on production's server: a copy of production's"
 
 
-def _pg_create(production_url: str, name: str) -> bool:
-    """CREATE DATABASE name on production's server; False if it exists already."""
+def pg_create(production_url: str, name: str, purpose: str = "rehearsal") -> bool:
+    """CREATE DATABASE name on production's server; False if it exists already. purpose names
+    the database in an error (a rehearsal's, a test suite's)."""
     engine = create_engine(production_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
@@ -97,7 +99,7 @@ def _pg_create(production_url: str, name: str) -> bool:
             return True
     except SQLAlchemyError as exc:
         raise OperationFailed(
-            f"cannot create the rehearsal database {name} on production's server "
+            f"cannot create the {purpose} database {name} on production's server "
             f"({type(exc).__name__}); its role needs CREATEDB"
         ) from None
     finally:
@@ -105,9 +107,12 @@ def _pg_create(production_url: str, name: str) -> bool:
 
 
 def drop_database(rehearsal_url: str) -> None:
-    """Drop a PostgreSQL rehearsal database (a SQLite one goes with the rehearsal's folder)."""
+    """Drop a PostgreSQL database golive made (a rehearsal's, or a test suite's disposable one,
+    by their names: never another); a SQLite one goes with its folder."""
     url = make_url(rehearsal_url)
-    if url.get_backend_name() != "postgresql" or not (url.database or "").count("_rehearsal_"):
+    name = url.database or ""
+    ours = "_rehearsal_" in name or name.startswith(DISPOSABLE_PREFIX)
+    if url.get_backend_name() != "postgresql" or not ours:
         return
     engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

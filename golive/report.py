@@ -50,12 +50,14 @@ class LaunchReport:
             "reasons": self.scorecard.reasons,
             "score": self.scorecard.overall,
             "scorecard": [row.as_dict() for row in self.scorecard.rows],
-            "gates": [r.as_dict() for r in self.results],
+            # Each gate's whole table (every configure finding, every smoke check): redacted
+            # like the rest, and what a script reads where the summary names only some.
+            "gates": [{**r.as_dict(), "details": r.details} for r in self.results],
             "rollback": self.rollback,
         }
 
     def write_json(self, path: Path) -> None:
-        write_private(path, json.dumps(self.as_dict(), indent=2) + "\n")
+        write_private(path, json.dumps(self.as_dict(), indent=2, default=str) + "\n")
 
     def markdown(self) -> str:
         kind = "rehearsal" if self.rehearsal else "launch"

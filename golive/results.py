@@ -6,8 +6,10 @@ the monitoring and load helpers all use it (never strings, never `X | str` retur
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypedDict, Unpack
 
@@ -15,7 +17,7 @@ from golive.gates.outputs import GateOutput
 
 # Part of every cache key: a result cached by an older golive (another GateResult shape) is
 # never unpickled into this one.
-RESULT_FORMAT = 2
+RESULT_FORMAT = 3
 
 
 class Status(StrEnum):
@@ -65,6 +67,11 @@ class GateResult:
     evidence: list[str] = field(default_factory=list)
     # What later gates, the undo and a resumed run need (releases, revisions); never secrets.
     output: GateOutput | None = None
+    # When the gate produced this result (epoch seconds): kept in the cache with it, so a
+    # result read back from the cache can say when the cache was filled. Not part of what the
+    # result says, so two results alike compare equal whenever they were made.
+    made_at: float = field(default_factory=time.time, compare=False)
+    cached: bool = False  # taken from the cache in this launch: duration_s is this run's time
 
     @property
     def category(self) -> Category:
@@ -84,6 +91,18 @@ class GateResult:
             details=[{k: _redacted(v, redact) for k, v in row.items()} for row in self.details],
         )
 
+    def from_cache(self, duration_s: float) -> GateResult:
+        """This result as taken from the cache by a later run that spent duration_s on it."""
+        return replace(self, cached=True, duration_s=duration_s)
+
+    @property
+    def made_at_iso(self) -> str:
+        return datetime.fromtimestamp(self.made_at, UTC).isoformat(timespec="seconds")
+
+    def cache_note(self) -> str:
+        """`cached, filled <when>`: what the console, artifact and report say of a cached gate."""
+        return f"cached, filled {self.made_at_iso}"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "gate": self.gate,
@@ -94,6 +113,8 @@ class GateResult:
             "summary": self.summary,
             "duration_s": round(self.duration_s, 3),
             "evidence": list(self.evidence),
+            "cached": self.cached,
+            "cached_at": self.made_at_iso if self.cached else None,
         }
 
 
@@ -123,3 +144,8 @@ def warned(gate: str, summary: str, *, score: int = 70, **kw: Unpack[Extras]) ->
 
 def skipped(gate: str, summary: str, *, score: int = 0, **kw: Unpack[Extras]) -> GateResult:
     return GateResult(gate, Status.SKIPPED, False, score, summary, **kw)
+
+
+def cancelled(gate: str, reason: str) -> GateResult:
+    """A gate stopped because another one had already decided NO-GO: skipped, not failed."""
+    return skipped(gate, f"cancelled: {reason}")

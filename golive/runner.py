@@ -3,6 +3,7 @@
 Every external tool (alembic, pytest, pip-audit, locust, pg_dump) goes through `run`, so a
 missing tool or a hung command always ends in the same clear ToolError. Every child gets a
 minimal environment (`child_env`) and creates its files private (umask 077, golive.files).
+Inside a gate that runs in a cancel scope (golive.cancel) a command can be stopped by the flow.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive.errors import ToolError
+from golive import cancel
+from golive.errors import Cancelled, ToolError
 from golive.files import CHILD_UMASK, append_private
 
 
@@ -54,25 +56,32 @@ CA_KEYS = (
 NETWORK_KEYS = (*PROXY_KEYS, *(k.lower() for k in PROXY_KEYS), *CA_KEYS)
 
 
-def child_env(extra: dict[str, str] | None = None, pass_env: Iterable[str] = ()) -> dict[str, str]:
+def child_env(
+    extra: dict[str, str] | None = None,
+    pass_env: Iterable[str] = (),
+    python: Path | None = None,
+) -> dict[str, str]:
     """The environment of a child golive starts: a minimal one, never all of ours (a token set
     only in the operator's shell must not reach a service).
 
-    Every child gets PATH with this interpreter's bin folder first (so `python`, `alembic`,
-    `pip-audit` and `locust` in a manifest's commands resolve to the tools installed beside
-    golive, even when its virtual environment is not activated); HOME, LANG, LC_ALL and TZ;
+    Every child gets PATH with the bin folder of `python` first: the target's interpreter
+    (`Manifest.python`) for what runs the target's code, so `python` and `pytest` in its
+    commands are the target's own; by default golive's, so `pip-audit` and the like resolve to
+    the tools installed beside golive even when its virtual environment is not activated. Then
+    HOME, LANG, LC_ALL and TZ;
     the `pass_env` keys that are set here; PYTHONUNBUFFERED=1; then `extra`. Besides that:
 
     - a service (process backend): the env file's values, GOLIVE_ENVIRONMENT and the manifest's
       `[env] pass_env` keys (`LaunchContext.service_env`); a container gets those alone;
-    - alembic: the database URL and `pass_env`; the target's suites: `pass_env` and TMPDIR;
-      locust: those and the service URLs (they all run the target's code);
+    - alembic, the seed and a suite with a database: the whole env of that database (the env
+      file's values, its database key placed), `pass_env` and TMPDIR; locust: `pass_env`,
+      TMPDIR and the service URLs (they all run the target's code);
     - pip-audit and npm audit: NETWORK_KEYS (proxies, CA bundles), npm its `npm_config_*`;
     - pg_dump, pg_restore and psql: the operator's PG* settings, then the database URL's parts;
     - Prometheus: nothing more.
     """
     env = {key: os.environ[key] for key in (*HOST_KEYS, *pass_env) if key in os.environ}
-    bin_dir = str(Path(sys.executable).parent)
+    bin_dir = str((python or Path(sys.executable)).parent)
     env["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     env.setdefault("PYTHONUNBUFFERED", "1")
     if extra:
@@ -96,10 +105,18 @@ def findable(command: str, cwd: Path | None, env: dict[str, str]) -> bool:
     return shutil.which(command, path=env.get("PATH")) is not None
 
 
-def target_env(pass_env: Iterable[str], extra: dict[str, str] | None = None) -> dict[str, str]:
+def target_env(
+    pass_env: Iterable[str], extra: dict[str, str] | None = None, python: Path | None = None
+) -> dict[str, str]:
     """A child running the target's own code outside a service (its suites, alembic, locust):
-    the manifest's `pass_env` keys and TMPDIR on top of the minimal environment."""
-    return child_env(extra, pass_env=[*pass_env, "TMPDIR"])
+    the manifest's `pass_env` keys and TMPDIR on top of the minimal environment, and the
+    target's interpreter (`python`, default golive's) first on PATH."""
+    return child_env(extra, pass_env=[*pass_env, "TMPDIR"], python=python)
+
+
+def missing_module(done: Completed, module: str) -> bool:
+    """Whether `python -m module` failed because that interpreter does not have the module."""
+    return not done.ok and f"No module named {module}" in done.stderr
 
 
 def run(
@@ -117,6 +134,9 @@ def run(
     child = env if env is not None else child_env()
     if not findable(argv[0], cwd, child):
         raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH")
+    handle = cancel.current()
+    if handle is not None:
+        return _run_cancellable(argv, handle, cwd=cwd, timeout=timeout, env=child)
     try:
         proc = subprocess.run(
             [*dies_with_parent(), *argv],
@@ -134,6 +154,47 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"command timed out after {timeout:g}s: {' '.join(argv[:3])} …") from exc
     return Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+
+
+def _run_cancellable(
+    argv: list[str],
+    handle: cancel.GateHandle,
+    *,
+    cwd: Path | None,
+    timeout: float,
+    env: dict[str, str],
+) -> Completed:
+    """`run` for a gate in a cancel scope: the child in a process group of its own, which the
+    scope kills (with everything the child started) when another gate decides the launch."""
+    what = " ".join(argv[:3])
+    handle.refuse_if_cancelled(what)
+    try:
+        proc = subprocess.Popen(
+            [*dies_with_parent(), *argv],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            umask=CHILD_UMASK,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"command not found: {argv[0]!r}; install it or put it on PATH") from exc
+    handle.adopt(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ToolError(f"command timed out after {timeout:g}s: {what} …") from exc
+    finally:
+        handle.disown(proc)
+    if handle.interrupted:
+        raise Cancelled(f"{what} stopped: {handle.reason}")
+    return Completed(tuple(argv), proc.returncode, stdout, stderr)
 
 
 # In the environment of each long-running process golive starts, with a value of its own that

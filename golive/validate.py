@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from golive import settings
+from golive.database_url import REFERENCE, DatabaseUrl, UrlTemplateError
 from golive.envfile import EnvFile, parse_text
 from golive.errors import EnvFileError, InputError, LedgerError, ManifestError
 from golive.gates.configure_rules import database_url
@@ -96,10 +97,14 @@ def check_report_path(path: Path) -> None:
 
 
 def check_target(spec: Manifest, manifest: Path, *, rehearsal: bool = False) -> None:
-    """What the manifest's files hold: env files, database URL, alembic config, rule files."""
+    """What the manifest's files hold: the target's interpreter, env files, database URL,
+    alembic config, rule files."""
+    check_python(spec, manifest)
     check_env_file(spec.path(spec.env.template))
     production = check_env_file(spec.path(spec.env.production))
-    check_database_url(production, spec.database.url_env, rehearsal)
+    check_database_url(production, spec.database.source, rehearsal)
+    check_env_references(spec, manifest, production)
+    check_suites(spec, production, manifest)
     check_alembic_ini(spec, manifest)
     for i, rel in enumerate(spec.monitoring.rule_files):
         try:
@@ -107,6 +112,56 @@ def check_target(spec: Manifest, manifest: Path, *, rehearsal: bool = False) -> 
         except (PrometheusError, ValueError) as exc:  # ValueError: not UTF-8
             problem = " ".join(str(exc).split())
             raise ManifestError(f"{manifest}: monitoring.rule_files[{i}]: {problem}") from None
+
+
+def check_env_references(spec: Manifest, manifest: Path, production: EnvFile) -> None:
+    """Every `${NAME}` of a smoke check is a capture or a production env key; so is every key
+    `[load] env` hands to locust."""
+    captures = spec.captures()
+    for check in spec.smoke:
+        unknown = sorted(check.references() - captures - production.values.keys())
+        if unknown:
+            raise ManifestError(
+                f"{manifest}: smoke[{check.name}]: ${{{unknown[0]}}} is neither a key of"
+                f" {spec.env.production} nor captured by an earlier check"
+            )
+    for key in spec.load.env if spec.load else []:
+        if key not in production.values:
+            raise ManifestError(
+                f"{manifest}: load.env: {key} is not a key of {spec.env.production}"
+            )
+
+
+def check_suites(spec: Manifest, production: EnvFile, manifest: Path) -> None:
+    """A suite's env file parses, and every `${KEY}` its `env` names is in the production env."""
+    for suite in spec.suites:
+        if suite.env_file is not None:
+            check_env_file(spec.path(suite.env_file))
+        for key, value in suite.env.items():
+            unset = [k for k in REFERENCE.findall(value) if k not in production.values]
+            if unset:
+                raise EnvFileError(
+                    f"{manifest}: suites[{suite.name}].env.{key}: ${{{unset[0]}}} is not set in"
+                    f" {production.path}"
+                )
+
+
+def check_python(spec: Manifest, manifest: Path) -> None:
+    """`[target] python`, when given, names an executable file (the target's interpreter)."""
+    if spec.target.python is None:
+        return
+    python, given = spec.python, spec.target.python
+    if not python.exists():
+        raise ManifestError(
+            f"{manifest}: target.python: {given} does not exist (relative to the manifest);"
+            " create the target's virtual environment (python -m venv, then install its"
+            " requirements) or name its interpreter"
+        )
+    if not python.is_file() or not os.access(python, os.X_OK):
+        raise ManifestError(
+            f"{manifest}: target.python: {given} is not an executable file; name the"
+            " interpreter itself, e.g. .venv/bin/python"
+        )
 
 
 def check_env_file(path: Path) -> EnvFile:
@@ -144,15 +199,28 @@ def check_env_file(path: Path) -> EnvFile:
     return env
 
 
-def check_database_url(env: EnvFile, key: str, rehearsal: bool) -> None:
-    """The database key is set to a URL SQLAlchemy parses (its value is never shown)."""
-    value = env.values.get(key, "")
-    if not value.strip():
-        raise EnvFileError(
-            f"{env.path}: {key} is not set; it holds the database URL (database.url_env)"
-        )
-    where = f"{env.path}: line {env.lines.get(key, '?')}: {key}"
-    url = database_url(value)
+def check_database_url(env: EnvFile, source: DatabaseUrl, rehearsal: bool) -> None:
+    """The database URL is set (or every key it is composed of is) and SQLAlchemy parses it
+    (its value is never shown)."""
+    if source.template is None:
+        key = source.url_env or ""
+        if not env.values.get(key, "").strip():
+            raise EnvFileError(
+                f"{env.path}: {key} is not set; it holds the database URL (database.url_env)"
+            )
+        where = f"{env.path}: line {env.lines.get(key, '?')}: {key}"
+    else:
+        missing = source.missing(env.values)
+        if missing:
+            raise EnvFileError(
+                f"{env.path}: {', '.join(missing)} not set; database.url is composed of"
+                f" {', '.join(source.keys)}"
+            )
+        where = f"{env.path}: the database URL composed by database.url"
+    try:
+        url = database_url(source.compose(env.values))
+    except UrlTemplateError as exc:
+        raise EnvFileError(f"{where}: {exc}") from None
     if url is None:
         raise EnvFileError(
             f"{where}: does not parse as a database URL; write it as "
@@ -188,3 +256,19 @@ def check_alembic_ini(spec: Manifest, manifest: Path) -> None:
             f"{manifest}: database.alembic_ini: {ini.name} has no [alembic] script_location;"
             " name the migrations folder there"
         )
+    folder = script_folder(ini, script_location.strip())
+    if folder is not None and not folder.is_dir():
+        raise ManifestError(
+            f"{manifest}: database.alembic_ini: {ini.name}'s script_location"
+            f" {script_location.strip()} is not a folder (a relative one is relative to the"
+            " ini's folder, where golive runs alembic)"
+        )
+
+
+def script_folder(ini: Path, script_location: str) -> Path | None:
+    """Where alembic finds the migrations, as it does with the ini's folder as working folder
+    (golive runs it there): a relative location is relative to the ini's folder, `%(here)s`
+    already filled in. None for a package resource (`package:folder`), found on import."""
+    if ":" in script_location and not Path(script_location).is_absolute():
+        return None
+    return ini.parent / script_location

@@ -11,6 +11,8 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
+from golive.audit.installed import target_python
+from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
 from golive.gates.audit import audit, audit_cache_key
 from golive.results import RESULT_FORMAT, GateResult
@@ -19,11 +21,16 @@ from golive.results import RESULT_FORMAT, GateResult
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     """Content hashes of the requirement and lock files, advisory data and policy."""
     manifest = parameters["ctx"].manifest
-    return f"audit-v{RESULT_FORMAT}-" + audit_cache_key(manifest.audit, manifest.root)
+    python = target_python(manifest.target, manifest.root)
+    key = audit_cache_key(manifest.audit, manifest.root, python=python)
+    return f"audit-v{RESULT_FORMAT}-{key}"
 
 
 @task(name="audit", cache_key_fn=cache_key, persist_result=True)
 def audit_gate(ctx: LaunchContext) -> GateResult:
     """The target's pinned dependencies and npm lock files against the advisory data."""
-    manifest = ctx.manifest
-    return audit(manifest.audit, manifest.root, ctx.evidence_dir("audit"))
+    m = ctx.manifest
+    python = target_python(m.target, m.root)
+    result = audit(m.audit, m.root, ctx.evidence_dir("audit"), python=python)
+    raise_if_interrupted()  # pip-audit stopped half-way: no result, so nothing is cached
+    return result

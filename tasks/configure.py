@@ -14,4 +14,10 @@ def configure_gate(ctx: LaunchContext) -> GateResult:
     """The production env file against its template and the rules; secrets generated where
     the manifest asks. Findings name file, line, key and rule, never a value."""
     m = ctx.manifest
-    return configure(m.env, m.root, ctx.environment, database_url_key=m.database.url_env)
+    return configure(
+        m.env,
+        m.root,
+        ctx.environment,
+        database_url_key=m.database.url_env,
+        database=m.database.source,
+    )

@@ -12,9 +12,17 @@ from prefect import task
 from golive.context import LaunchContext
 from golive.gates.deploy import deploy, rollback
 from golive.gates.outputs import BuildOutput, DeployOutput, ServiceRollback
+from golive.gates.smoke import smoke, with_providers
 from golive.ledger import open_ledger
 from golive.ledger.store import LiveRelease
-from golive.proxy.switch import deploy_switched, promote, switch_back
+from golive.manifest import Service, SmokeCheck
+from golive.proxy.switch import (
+    Verify,
+    critical_smoke,
+    deploy_switched,
+    promote,
+    switch_back,
+)
 from golive.results import GateResult, Status
 
 
@@ -31,7 +39,6 @@ def deploy_gate(ctx: LaunchContext, built: BuildOutput) -> GateResult:
             ctx.services(), built.releases, ctx.backend(), env, ctx.redactor(), same_config
         )
     else:
-        critical = [c for c in ctx.manifest.smoke if c.critical]
         result = deploy_switched(
             ctx.services(),
             built.releases,
@@ -40,13 +47,25 @@ def deploy_gate(ctx: LaunchContext, built: BuildOutput) -> GateResult:
             ctx.environment_dir,
             env,
             ctx.redactor(),
-            critical,
+            verify_candidates(ctx),
             same_config,
         )
     if result.status is Status.PASSED:
         ctx.save_config()
         open_ledger().record_candidates(ctx.launch_id, ctx.environment, built.releases)
     return result
+
+
+def verify_candidates(ctx: LaunchContext) -> Verify:
+    """What a candidate passes before it takes traffic: its service's critical smoke checks
+    (with the checks whose captures they use), as the smoke gate runs them."""
+    m, values = ctx.manifest, ctx.env_values()
+    keys = {k: values[k] for k in m.smoke_env_keys() if k in values}
+
+    def run(checks: list[SmokeCheck], services: list[Service]) -> GateResult:
+        return smoke(with_providers(checks, m.smoke), services, env=keys, redactor=ctx.redactor())
+
+    return critical_smoke(ctx.services(), m.smoke, run)
 
 
 @task(name="rollback")

@@ -13,6 +13,13 @@ from golive.gates.load import load, load_ramp
 from golive.results import GateResult, skipped
 
 
+def locust_values(ctx: LaunchContext) -> dict[str, str]:
+    """The `[load] env` keys' values in this environment (a rehearsal's own URLs and ports)."""
+    keys = ctx.manifest.load.env if ctx.manifest.load else []
+    values = ctx.env_values() if keys else {}
+    return {k: values[k] for k in keys if k in values}
+
+
 @task(name="load")
 def load_gate(ctx: LaunchContext) -> GateResult:
     """The manifest's load profile, once, against this variant's services."""
@@ -20,7 +27,9 @@ def load_gate(ctx: LaunchContext) -> GateResult:
     if profile is None:
         return skipped("load", "no [load] profile in the manifest")
     m = ctx.manifest
-    return load(profile, m.root, ctx.services(), ctx.evidence_dir("load"), m.env.pass_env)
+    evidence = ctx.evidence_dir("load")
+    values = locust_values(ctx)
+    return load(profile, m.root, ctx.services(), evidence, m.env.pass_env, values, m.python)
 
 
 @task(name="load-ramp")
@@ -33,5 +42,12 @@ def load_ramp_gate(ctx: LaunchContext, ramp: list[int] | None = None) -> GateRes
     steps = list(ramp or profile.ramp)
     m = ctx.manifest
     return load_ramp(
-        profile, m.root, ctx.services(), ctx.evidence_dir("load"), steps, m.env.pass_env
+        profile,
+        m.root,
+        ctx.services(),
+        ctx.evidence_dir("load"),
+        steps,
+        m.env.pass_env,
+        locust_values(ctx),
+        m.python,
     )

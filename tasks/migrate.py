@@ -17,7 +17,7 @@ from golive.results import GateResult, failed
 
 def database_url(ctx: LaunchContext) -> str:
     """The production env file's database URL (placed in this environment), or ""."""
-    return ctx.env_values().get(ctx.manifest.database.url_env, "")
+    return ctx.database_url()
 
 
 @task(name="migrate")
@@ -29,18 +29,21 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
     if not url:
         return failed(
             "migrate",
-            f"{m.env.production}: {m.database.url_env} is not set; the database URL is needed",
+            f"{m.env.production}: {m.database.source.source} is not set; the database URL is"
+            " needed",
         )
     record_revision_before(ctx, url)
     result = migrate(
         m.path(m.database.alembic_ini),
-        m.database.url_env,
+        ctx.env_values(),
         url,
         settings.backup_dir(ctx.environment),
         ctx.evidence_dir("migrate"),
         ctx.redactor(),
         m.database.timeout,
         pass_env=m.env.pass_env,
+        seed_command=m.database.seed,
+        python=m.python,
     )
     output = result.output
     if isinstance(output, MigrateOutput) and output.backup is not None:
@@ -61,11 +64,13 @@ def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
     m = ctx.manifest
     return revert(
         m.path(m.database.alembic_ini),
-        m.database.url_env,
+        ctx.env_values(),
         database_url(ctx),
         migrated.before,
         migrated.backup,
         ctx.redactor(),
         m.database.timeout,
         pass_env=m.env.pass_env,
+        restore_first=migrated.seeded is False,
+        python=m.python,
     )

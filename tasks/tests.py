@@ -7,8 +7,9 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 
+from golive.cancel import raise_if_interrupted
 from golive.context import LaunchContext
-from golive.gates.tests import tests
+from golive.gates.tests import SuiteDatabases, tests
 from golive.hashing import tree_digest
 from golive.results import RESULT_FORMAT, GateResult
 
@@ -16,8 +17,10 @@ from golive.results import RESULT_FORMAT, GateResult
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     """A hash of the target's source tree and of each suite's command."""
     m = parameters["ctx"].manifest
-    commands = [f"{s.name}:{s.command}:{s.junit}:{s.critical}" for s in m.suites]
+    commands = [s.model_dump_json() for s in m.suites]
     commands.append(f"pass_env:{','.join(m.env.pass_env)}")
+    commands.append(f"database:{m.database.model_dump_json()}")
+    commands.append(f"python:{m.python}")
     return f"tests-v{RESULT_FORMAT}-" + tree_digest(m.root, extra=commands)
 
 
@@ -25,4 +28,14 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
 def tests_gate(ctx: LaunchContext) -> GateResult:
     """Each of the target's test suites, with its timeout; a failing critical suite blocks."""
     m = ctx.manifest
-    return tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env)
+    world = SuiteDatabases(
+        ctx.env_values(),
+        m.database.source,
+        m.path(m.database.alembic_ini),
+        m.database.timeout,
+        m.database.seed,
+        m.python,
+    )
+    result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world, m.python)
+    raise_if_interrupted()  # a suite stopped half-way: no result, so nothing is cached
+    return result

@@ -7,12 +7,16 @@ CI=true: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import shutil
 import stat
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,10 +79,68 @@ def golive_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "golive.cli", *args]
 
 
+class SessionServer:
+    """One golive-managed Prefect server for the whole test session, in a GOLIVE_HOME of its
+    own: the `golive` processes the tests start talk to it through PREFECT_API_URL instead of
+    each starting a temporary server (seconds per run). Started on first use by whichever
+    process needs it (golive's start lock makes that one server, also with pytest-xdist: the
+    workers inherit its folder from the controller), stopped when the session ends."""
+
+    HOME_ENV = "GOLIVE_TEST_SESSION_SERVER_HOME"
+    api_url: str | None = None
+
+    @classmethod
+    def home(cls) -> Path:
+        if cls.HOME_ENV not in os.environ:
+            os.environ[cls.HOME_ENV] = tempfile.mkdtemp(prefix="golive-test-prefect-")
+        return Path(os.environ[cls.HOME_ENV])
+
+    @classmethod
+    def golive_server(cls, command: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        home = cls.home()
+        return subprocess.run(
+            golive_argv("server", command),
+            env={**env, "GOLIVE_HOME": str(home), "PREFECT_HOME": str(home / "prefect")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    @classmethod
+    def url(cls) -> str:
+        if cls.api_url is None:
+            done = cls.golive_server("start")
+            assert done.returncode == 0, f"golive server start: {done.stdout}{done.stderr}"
+            state = cls.home() / "prefect-server" / "state.json"
+            cls.api_url = f"http://127.0.0.1:{json.loads(state.read_text())['port']}/api"
+        return cls.api_url
+
+    @classmethod
+    def stop(cls) -> None:
+        if (cls.home() / "prefect-server").exists():
+            cls.golive_server("stop")
+        shutil.rmtree(cls.home(), ignore_errors=True)
+        cls.api_url = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    SessionServer.home()  # before xdist starts its workers, so that they share it
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, after every worker is done
+        SessionServer.stop()
+
+
 def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment `golive` gets in a test: ours plus `env`; with `home`, that GOLIVE_HOME
-    and a PREFECT_HOME of its own inside it."""
+    and a PREFECT_HOME of its own inside it (its own result cache). Its Prefect API is the
+    session's server unless `env` names one (a `--temporary-server` run ignores it)."""
     child = {**os.environ, **(env or {})}
+    if "PREFECT_API_URL" not in (env or {}):
+        child["PREFECT_API_URL"] = SessionServer.url()
     if home is not None:
         (home / "prefect").mkdir(parents=True, exist_ok=True)
         child |= {
@@ -99,8 +161,8 @@ def run_golive(
 ) -> subprocess.CompletedProcess[str]:
     """`golive ARGS` as a user runs it: a separate process, output captured, never raising.
 
-    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it (so its temporary
-    Prefect server is its own); otherwise the environment as it is, plus `env`.
+    With `home`, it gets that GOLIVE_HOME and its own PREFECT_HOME inside it; otherwise the
+    environment as it is, plus `env`. Either way it talks to the session's Prefect server.
     """
     return subprocess.run(
         golive_argv(*args),
@@ -198,13 +260,38 @@ def golive_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         stop_environment(env_dir.name)
 
 
+@functools.cache
+def _example_venv() -> str:
+    """Make the example's own virtual environment once (idempotent: `make test` has usually made
+    it already); "" when made, else why it could not be."""
+    script = REPO_ROOT / "examples" / "target-venv.sh"
+    done = subprocess.run(
+        ["sh", str(script), str(EXAMPLE)], capture_output=True, text=True, check=False
+    )
+    return "" if done.returncode == 0 else (done.stderr.strip() or done.stdout.strip())[-300:]
+
+
+def example_venv() -> Path:
+    """The example's virtual environment (examples/azora/.venv), which its launch.toml names as
+    `[target] python`; a test without it skips (fails under CI)."""
+    problem = _example_venv()
+    if problem:
+        missing(f"the example's virtual environment could not be made: {problem}")
+    return EXAMPLE / ".venv"
+
+
 def copy_example(dest: Path) -> Path:
-    """A private copy of the example target at dest; returns its launch.toml."""
+    """A private copy of the example target at dest; returns its launch.toml. Its `.venv` is a
+    link to the example's own virtual environment (made once, never copied: a virtual
+    environment does not move)."""
     shutil.copytree(
         EXAMPLE,
         dest,
-        ignore=shutil.ignore_patterns("__pycache__", ".golive-reports", "*.db", ".pytest_cache"),
+        ignore=shutil.ignore_patterns(
+            "__pycache__", ".golive-reports", "*.db", ".pytest_cache", ".venv"
+        ),
     )
+    (dest / ".venv").symlink_to(example_venv(), target_is_directory=True)
     # Git checks files out 0644; a production env file is kept 0600 (configure warns otherwise).
     (dest / ".env.production").chmod(0o600)
     return dest / "launch.toml"
@@ -252,3 +339,180 @@ def docker_target(target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(images.BASE_IMAGE_ENV, raising=False)  # the manifest's value applies
     dockerize(target, base, DOCKER_PORTS)
     return target
+
+
+# A target that builds its database URL from several keys (`[database] url`), as many real
+# projects do: its alembic env.py, seed and test suite all read POSTGRES_* (or DB_FILE for
+# SQLite) and none of them DATABASE_URL.
+COMPOSED_PG = (
+    "postgresql+psycopg://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_SERVER}:"
+    "${POSTGRES_PORT}/${POSTGRES_DB}"
+)
+COMPOSED_SQLITE = "sqlite:///${DB_FILE}"
+
+COMPOSED_FILES = {
+    "dburl.py": '''"""The database URL, built from the env keys (never from one URL key)."""
+import os
+from sqlalchemy.engine import URL
+
+
+def url():
+    e = os.environ
+    if e.get("DB_FILE"):
+        return "sqlite:///" + e["DB_FILE"]
+    return URL.create(
+        "postgresql+psycopg", username=e["POSTGRES_USER"], password=e["POSTGRES_PASSWORD"],
+        host=e["POSTGRES_SERVER"], port=int(e["POSTGRES_PORT"]), database=e["POSTGRES_DB"],
+    )
+''',
+    "alembic.ini": "[alembic]\nscript_location = %(here)s/migrations\n",
+    "migrations/env.py": """import os, sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from alembic import context
+from sqlalchemy import create_engine
+import dburl
+
+if context.is_offline_mode():
+    context.configure(url=dburl.url(), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = create_engine(dburl.url())
+    with engine.connect() as conn:
+        context.configure(connection=conn)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+""",
+    "migrations/versions/0001_items.py": """import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("name", sa.String(40), nullable=False, unique=True))
+
+
+def downgrade():
+    op.drop_table("items")
+""",
+    # Idempotent, as a seed must be; `seed-fails` next to it makes it write, then fail.
+    "seed.py": """import os, sys
+from sqlalchemy import create_engine, text
+import dburl
+
+engine = create_engine(dburl.url())
+with engine.begin() as conn:
+    conn.execute(text("DELETE FROM items WHERE name = 'seeded'"))
+    conn.execute(text("INSERT INTO items (name) VALUES ('seeded')"))
+engine.dispose()
+if os.path.exists("seed-fails"):
+    with create_engine(dburl.url()).begin() as conn:
+        conn.execute(text("INSERT INTO items (name) VALUES ('half-seeded')"))
+    sys.exit("seed: the superuser could not be created")
+""",
+    # A suite that, like many, deletes every row it finds; it says which database it had.
+    "tests/wipe.py": """import os, pathlib, sys, time
+sys.path.insert(0, os.getcwd() + "/..")
+from sqlalchemy import create_engine, make_url, text
+import dburl
+
+url = dburl.url()
+pathlib.Path("../suite-database.txt").write_text(str(make_url(url).database))
+engine = create_engine(url)
+with engine.begin() as conn:
+    conn.execute(text("DELETE FROM items"))
+engine.dispose()
+if sys.argv[1] == "hang":
+    time.sleep(600)
+ok = sys.argv[1] == "pass"
+failure = "" if ok else "<failure message='no'/>"
+case = f"<testcase name='wipe'>{failure}</testcase>"
+pathlib.Path("../reports").mkdir(exist_ok=True)
+pathlib.Path("../reports/junit.xml").write_text(f"<testsuite>{case}</testsuite>")
+sys.exit(0 if ok else 1)
+""",
+    "app/__init__.py": "",
+    "requirements.txt": "sqlalchemy==2.0.36\n",
+}
+
+
+def composed_target(dest: Path, url: str, env: dict[str, str], extra: str = "") -> Path:
+    """A small target whose database URL is composed (`url`) from `env`, written as its
+    production env file (and, with every value a placeholder, its template); its launch.toml."""
+    for rel, text in COMPOSED_FILES.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_text(text)
+    (dest / ".env.production").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    (dest / ".env.example").write_text("".join(f"{k}=changethis\n" for k in env))
+    (dest / "launch.toml").write_text(
+        f"""[target]
+name = "composed"
+
+[database]
+url = "{url}"
+alembic_ini = "alembic.ini"
+seed = "python seed.py"
+
+[env]
+template = ".env.example"
+production = ".env.production"
+
+[audit]
+requirements = ["requirements.txt"]
+source = "pypi"
+
+[[services]]
+name = "web"
+source = "app"
+command = "python -m http.server {{port}}"
+port = 18999
+health = "/"
+{extra}"""
+    )
+    return dest / "launch.toml"
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """The POSTGRES_* keys of a PostgreSQL URL, as a project's env file holds them."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return {
+        "POSTGRES_SERVER": str(parsed.host),
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": str(parsed.username),
+        "POSTGRES_PASSWORD": str(parsed.password),
+        "POSTGRES_DB": str(parsed.database),
+    }
+
+
+TARGET_ONLY = "golive_target_only"  # a module only a test's target interpreter has
+
+
+def target_interpreter(folder: Path, *, with_golive_packages: bool = True) -> Path:
+    """A virtual environment of the target's own at folder; returns its `bin/python`.
+
+    It has a module golive's environment lacks (TARGET_ONLY, whose MARK is folder's path), so
+    target code that imports it runs only with this interpreter. With `with_golive_packages`, it
+    also sees the packages installed beside golive (alembic, pytest, locust...) but not golive
+    itself, through a .pth line; without, it has nothing but the standard library and the marker.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120
+    )
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(site) / f"{TARGET_ONLY}.py").write_text(f"MARK = {str(folder)!r}\n")
+    if with_golive_packages:
+        ours = sysconfig.get_paths()["purelib"]
+        (Path(site) / "golive-test-packages.pth").write_text(ours + "\n")
+    return python

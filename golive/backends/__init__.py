@@ -51,4 +51,4 @@ def open_backend(
             manifest.target.name,
             manifest.docker.restart_retries,
         )
-    return ProcessBackend(environment_dir)
+    return ProcessBackend(environment_dir, manifest.python if manifest is not None else None)

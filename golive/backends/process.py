@@ -22,8 +22,11 @@ START_MARK = "--- golive: starting release"
 class ProcessBackend:
     kind: BackendKind = "process"
 
-    def __init__(self, environment_dir: Path) -> None:
+    def __init__(self, environment_dir: Path, python: Path | None = None) -> None:
+        """`python`: the target's interpreter, whose bin folder comes first on each service's
+        PATH (so `python -m uvicorn` is the target's); None: golive's."""
         self.environment_dir = environment_dir
+        self.python = python
         self.run_dir = environment_dir / "run"
         self.log_dir = environment_dir / "logs"
         self._children: dict[str, object] = {}
@@ -46,7 +49,7 @@ class ProcessBackend:
         with append_private(log_path) as log:
             log.write(f"{START_MARK} {release_id}\n".encode())
         mark = runner.new_mark()
-        env = runner.child_env(env)
+        env = runner.child_env(env, python=self.python)
         proc = runner.start(argv, cwd=release_path, env=env, log_path=log_path, mark=mark)
         self._children[service.name] = proc
         state = {"pid": proc.pid, "release_id": release_id, "port": service.port, "mark": mark}

@@ -7,6 +7,9 @@ the gate (it never passes an audit that did not happen). npm lock files are audi
 audit`. Every finding is scored (CVSS, see golive.audit.severity), merged with its aliases and
 decided by the manifest's policy (golive.audit.policy); the gate fails iff a finding blocks, or
 when the audit could not be done (an AuditError, whose message is the summary).
+With `installed = true` what the target's interpreter has installed is listed into a pinned
+file first and audited with the rest; a requirements file that pins a package twice is named
+with its lines before pip-audit runs (golive.audit.installed).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.metadata
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -42,6 +46,7 @@ from golive.audit import (
     requirement_names,
     row,
 )
+from golive.audit.installed import check_duplicates, installed_pins, write_installed
 from golive.files import private_dir
 from golive.gates.outputs import AuditOutput
 from golive.manifest import Audit
@@ -77,13 +82,21 @@ class _Scans:
         return [skipped for r in self.reports for skipped in r.not_audited]
 
 
-def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None) -> GateResult:
-    """Audit the requirements and lock files spec names (relative to root) under its policy."""
+def audit(
+    spec: Audit,
+    root: Path,
+    evidence_dir: Path,
+    today: date | None = None,
+    *,
+    python: str | None = None,
+) -> GateResult:
+    """Audit the requirements and lock files spec names (relative to root) under its policy;
+    with `installed`, what `python` (the target's interpreter) has installed too."""
     started = time.monotonic()
     private_dir(evidence_dir)
     scans = _Scans()
     try:
-        _scan_python(spec, root, evidence_dir, scans)
+        _scan_python(spec, root, evidence_dir, scans, python)
         _scan_node(spec, root, evidence_dir, scans)
     except AuditError as stop:
         result = failed(GATE, str(stop), evidence=scans.evidence)
@@ -92,14 +105,21 @@ def audit(spec: Audit, root: Path, evidence_dir: Path, today: date | None = None
     return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
 
-def _scan_python(spec: Audit, root: Path, evidence_dir: Path, into: _Scans) -> None:
+def _scan_python(
+    spec: Audit, root: Path, evidence_dir: Path, into: _Scans, python: str | None = None
+) -> None:
     """Each requirements file through pip-audit; its report is named after the file."""
     requirements = [root / p for p in spec.requirements]
-    if not requirements:
-        return
     missing = [str(p) for p in requirements if not p.is_file()]
     if missing:
         raise AuditInputError(f"requirements file not found: {', '.join(missing)}")
+    for path in requirements:
+        check_duplicates(path)
+    if spec.installed:
+        listing = evidence_dir / "installed-requirements.txt"
+        requirements.append(write_installed(python or sys.executable, listing, spec.timeout))
+    if not requirements:
+        return
     outs = evidence_paths(requirements, evidence_dir)
     with _pip_audit(spec, root, requirements) as source:
         for path, out in zip(requirements, outs, strict=True):
@@ -231,7 +251,9 @@ def _clean_summary(scans: _Scans) -> str:
     return summary
 
 
-def audit_cache_key(spec: Audit, root: Path, today: date | None = None) -> str:
+def audit_cache_key(
+    spec: Audit, root: Path, today: date | None = None, *, python: str | None = None
+) -> str:
     """sha256 of everything an audit's verdict depends on; equal keys allow a cached verdict.
 
     That is the requirement files (with includes), the npm lock files, the advisory data, the
@@ -245,6 +267,8 @@ def audit_cache_key(spec: Audit, root: Path, today: date | None = None) -> str:
         parts += _requirement_bytes(root / path)
     parts += [_file_bytes(root / path) for path in spec.npm_lockfiles]
     parts.append(_advisory_bytes(spec, root))
+    if spec.installed:  # what is installed now, listed again: an upgrade changes the key
+        parts.append(_installed_bytes(python or sys.executable, spec.timeout))
     parts.append(importlib.metadata.version("pip-audit").encode())
     if spec.allowlist or spec.source != "local" or spec.npm_lockfiles:
         parts.append((today or date.today()).isoformat().encode())
@@ -253,6 +277,13 @@ def audit_cache_key(spec: Audit, root: Path, today: date | None = None) -> str:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def _installed_bytes(python: str, timeout: float) -> bytes:
+    try:
+        return "\n".join([python, *installed_pins(python, timeout)]).encode()
+    except AuditError as exc:
+        return f"<not listed> {exc}".encode()  # the audit itself reports it
 
 
 def _advisory_bytes(spec: Audit, root: Path) -> bytes:

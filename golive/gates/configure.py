@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from golive.database_url import DatabaseUrl, UrlTemplateError
 from golive.envfile import parse_env
 from golive.errors import EnvFileError, GoliveError
 from golive.gates.configure_rules import Finding, Inputs, check, database_url, is_placeholder
@@ -40,9 +41,11 @@ def configure(
     root: Path,
     environment: str,
     *,
-    database_url_key: str = "DATABASE_URL",
+    database_url_key: str | None = "DATABASE_URL",
+    database: DatabaseUrl | None = None,
 ) -> GateResult:
-    """Check the production env file; generate the secrets `spec.generate` names first."""
+    """Check the production env file; generate the secrets `spec.generate` names first.
+    The database is dialled at the URL in database_url_key, or composed by `database`."""
     started = time.monotonic()
     prod_path, template_path = root / spec.production, root / spec.template
     try:
@@ -51,10 +54,10 @@ def configure(
         production = parse_env(prod_path)
     except GoliveError as exc:
         return failed(GATE, str(exc), duration_s=time.monotonic() - started)
-    inp = Inputs(production, template, spec, environment, database_url_key)
+    inp = Inputs(production, template, spec, environment, database_url_key or "")
     findings = check(inp)
     findings += permission_findings(prod_path)
-    findings += database_findings(inp, spec.database_timeout)
+    findings += database_findings(inp, spec.database_timeout, database)
     findings.sort(key=Finding.sort_key)
     return result(inp, findings, generated, time.monotonic() - started)
 
@@ -67,7 +70,9 @@ def generate_secrets(spec: EnvFiles, path: Path, template: dict[str, str]) -> li
         raise EnvFileError(f"{path}: env file not found; create it from the template")
 
     def needs_value(key: str, value: str | None) -> bool:
-        return value is None or not value.strip() or is_placeholder(value, template.get(key, ""))
+        if value is None or not value.strip():
+            return True
+        return is_placeholder(value, template.get(key, ""), secret=True)  # generated: secrets
 
     try:
         return fill_secrets(path, spec.generate, needs_value)
@@ -89,10 +94,19 @@ def permission_findings(path: Path) -> list[Finding]:
     return [Finding("env-file-permissions", "", message, path.name)]
 
 
-def database_findings(inp: Inputs, timeout: float) -> list[Finding]:
+def database_findings(
+    inp: Inputs, timeout: float, database: DatabaseUrl | None = None
+) -> list[Finding]:
     """A network database the URL names must accept a TCP connection; SQLite is a local file."""
     key = inp.database_url_key
-    value = inp.real_value(key)
+    value = inp.real_value(key) if key else ""
+    if database is not None and database.template is not None:
+        # Composed only from real values: a placeholder is reported already, not dialled.
+        key = database.key_of("host") or database.keys[0]
+        try:
+            value = database.compose({k: inp.real_value(k) for k in database.keys})
+        except UrlTemplateError:
+            value = ""
     url = database_url(value) if value else None
     if url is None or url.get_backend_name() == "sqlite" or not url.host:
         return []  # no URL, or an invalid one (reported by invalid-url), or nothing to dial
@@ -127,6 +141,16 @@ def tcp_failure(host: str, port: int, timeout: float) -> str | None:
         return exc.strerror or type(exc).__name__
 
 
+def listing(findings: list[Finding]) -> str:
+    """`KEY (line N) [rule]` for each finding, in order; never a value."""
+    items = []
+    for f in findings:
+        line = f"line {f.line}" if f.line else ""
+        where = f"{f.key} ({line})" if f.key and line else f.key or line or f.file
+        items.append(f"{where} [{f.rule}]")
+    return "; ".join(items)
+
+
 def result(
     inp: Inputs, findings: list[Finding], generated: list[str], duration: float
 ) -> GateResult:
@@ -149,12 +173,17 @@ def result(
     kw: dict[str, Any] = {"score": score, "details": rows, "duration_s": duration}
     if blocking:
         first = blocking[0]
-        more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
-        summary = f"{first.where}: {first.message} [{first.rule}]{more}{note}"
-        return failed(GATE, summary, **kw)
+        summary = f"{first.where}: {first.message} [{first.rule}]"
+        if len(blocking) > 1:  # every one named: the operator fixes them all in one go
+            summary += f"; {len(blocking)} blocking: {listing(blocking)}"
+        if warnings:
+            summary += f"; {warnings} warning(s): {listing(findings[len(blocking) :])}"
+        return failed(GATE, summary + note, **kw)
     if findings:
         first = findings[0]
-        summary = f"{warnings} warning(s): {first.where}: {first.message} [{first.rule}]{note}"
-        return warned(GATE, summary, **kw)
+        summary = f"{warnings} warning(s): {first.where}: {first.message} [{first.rule}]"
+        if warnings > 1:
+            summary += f"; all: {listing(findings)}"
+        return warned(GATE, summary + note, **kw)
     summary = f"{inp.file}: {len(inp.production.values)} keys match the template, no findings"
     return passed(GATE, summary + note, **kw)

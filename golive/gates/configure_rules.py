@@ -7,6 +7,7 @@ to artifacts and logs, where a secret must never appear.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -63,6 +64,14 @@ PLACEHOLDER_PATTERNS = [
     re.compile(r"^x{3,}$", re.IGNORECASE),
     re.compile(r"^(todo|fixme|tbd)\b", re.IGNORECASE),  # TODO: ask ops
 ]
+# A template's value that says "put yours here": a value equal to it is a placeholder too. Looser
+# than the patterns above, which also judge real values (`localhost`, `587` are examples that
+# are often right as they are, so equality with those is no finding).
+TEMPLATE_PLACEHOLDER = re.compile(
+    r"change-?_?(me|this)|replace-?_?me|<[^<>]*>|\b(todo|fixme|tbd)\b|x{3,}|^your[-_]"
+    r"|[-_]here$|placeholder",
+    re.IGNORECASE,
+)
 PAYMENT_MODE = PROVIDER_PREFIX
 
 
@@ -119,9 +128,17 @@ class Inputs:
     def real_value(self, key: str) -> str:
         """The key's value, or '' when it is unset, empty or a placeholder (reported already)."""
         value = self.production.values.get(key, "")
-        if not value.strip() or is_placeholder(value, self.template.values.get(key, "")):
+        if not value.strip() or self.placeholder(key, value):
             return ""
         return value
+
+    def placeholder(self, key: str, value: str) -> bool:
+        template = self.template.values.get(key, "")
+        return is_placeholder(value, template, secret=is_secret_key(key, self.spec))
+
+    def optional(self, key: str) -> bool:
+        """The manifest's `[env] optional` globs say the key may be empty or left out."""
+        return any(fnmatch.fnmatchcase(key, glob) for glob in self.spec.optional)
 
     @property
     def is_production(self) -> bool:
@@ -135,12 +152,16 @@ def is_secret_key(key: str, spec: EnvFiles) -> bool:
     return key in spec.secret_keys or key in spec.generate or secret_name(key)
 
 
-def is_placeholder(value: str, template_value: str) -> bool:
+def is_placeholder(value: str, template_value: str, *, secret: bool = True) -> bool:
+    """A placeholder word or pattern; or the template's value itself, when the key is a secret
+    (its example can never be right) or that value says it is only an example."""
     if value.strip().lower() in PLACEHOLDERS:
         return True
     if any(p.search(value) for p in PLACEHOLDER_PATTERNS):
         return True
-    return bool(template_value) and value == template_value
+    if not template_value or value != template_value:
+        return False
+    return secret or bool(TEMPLATE_PLACEHOLDER.search(template_value))
 
 
 def is_predictable(secret: str) -> bool:
@@ -157,7 +178,7 @@ def structure_rules(inp: Inputs) -> Iterator[Finding]:
     """Keys against the template, keys set twice, lines that do not parse."""
     prod, template = inp.production, inp.template
     for key in template.values:
-        if key not in prod.values:
+        if key not in prod.values and not inp.optional(key):
             message = f"{key} is in the template but not set"
             yield Finding("missing-key", key, message, inp.file)
     for key in prod.values:
@@ -179,8 +200,9 @@ def value_rules(inp: Inputs) -> Iterator[Finding]:
     """Per key: empty, placeholder, then the checks that only make sense on a real value."""
     for key, value in inp.production.values.items():
         if not value.strip():
-            yield inp.at("empty-value", key, f"{key} is empty")
-        elif is_placeholder(value, inp.template.values.get(key, "")):
+            if not inp.optional(key):
+                yield inp.at("empty-value", key, f"{key} is empty")
+        elif inp.placeholder(key, value):
             yield inp.at(
                 "placeholder-value",
                 key,

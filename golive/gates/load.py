@@ -2,9 +2,16 @@
 
 Locust is never imported here: it monkey-patches the interpreter with gevent. One run is a plain
 headless locust, or with `workers > 1` a master and that many worker processes, so the load
-generator can use every core. Its CSV and final JSON stats are kept as evidence; the gate's
+generator can use every core. Locust gets the `[load] env` keys of the production env file, and
+its logs are redacted of their values. Its CSV and final JSON stats are kept as evidence; the gate's
 numbers come from the JSON, written once at exit with every request counted. A staged
 launch runs the same test at increasing user counts (`load_ramp`) to draw the capacity curve.
+
+Locust runs with the target's interpreter (`python`: `[target] python`, else golive's), because
+the locustfile is the target's code and imports what the target has. With `[target] python` set,
+locust must therefore be installed in the target's environment (one of its dev requirements);
+the gate says so when it is not, rather than falling back to golive's locust, which could not
+import the locustfile's own imports.
 """
 
 from __future__ import annotations
@@ -16,12 +23,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from golive import runner
+from golive.envfile import Redactor
 from golive.errors import ToolError
 from golive.files import private_dir, write_private
 from golive.gates.outputs import EndpointStats, LoadOutput, Margin
@@ -176,9 +184,10 @@ def margins(profile: LoadProfile, stats: RunStats) -> tuple[Margin, ...]:
     )
 
 
-def _common_args(profile: LoadProfile, root: Path) -> list[str]:
+def _common_args(profile: LoadProfile, root: Path, python: Path | None = None) -> list[str]:
     # Absolute, because locust runs with root as its working folder.
-    return [sys.executable, "-m", "locust", "-f", str((root / profile.locustfile).resolve())]
+    interpreter = str(python or sys.executable)
+    return [interpreter, "-m", "locust", "-f", str((root / profile.locustfile).resolve())]
 
 
 def _master_args(profile: LoadProfile, host: str, prefix: Path, users: int) -> list[str]:
@@ -188,9 +197,9 @@ def _master_args(profile: LoadProfile, host: str, prefix: Path, users: int) -> l
     return [*args.split(), "-t", f"{profile.duration_s}s", *paths]
 
 
-def _worker_args(profile: LoadProfile, root: Path, port: int) -> list[str]:
+def _worker_args(profile: LoadProfile, root: Path, port: int, python: Path | None) -> list[str]:
     args = f"--worker --master-host 127.0.0.1 --master-port {port}"
-    return [*_common_args(profile, root), *args.split()]
+    return [*_common_args(profile, root, python), *args.split()]
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = WORKER_EXIT_S) -> None:
@@ -206,16 +215,33 @@ def stop_workers(workers: list[subprocess.Popen[bytes]], grace_s: float = WORKER
 
 
 def _run_master(
-    argv: list[str], root: Path, env: dict[str, str], timeout: float, log: Path
+    argv: list[str],
+    root: Path,
+    env: dict[str, str],
+    timeout: float,
+    log: Path,
+    redact: Callable[[str], str],
 ) -> None:
-    """Run the (plain or master) locust to its end; its output is kept in `log`."""
+    """Run the (plain or master) locust to its end; its output is kept, redacted, in `log`."""
     try:
         done = runner.run(argv, cwd=root, timeout=timeout, env=env)
     except ToolError as exc:
-        raise LoadRunError(str(exc)) from exc
-    write_private(log, done.stdout + done.stderr)
+        raise LoadRunError(redact(str(exc))) from exc
+    write_private(log, redact(done.stdout + done.stderr))
+    if runner.missing_module(done, "locust"):
+        raise LoadRunError(
+            f"the target's interpreter {argv[0]} has no locust; install locust in the target's"
+            " environment (the locustfile runs with the target's interpreter: target.python)"
+        )
     if not done.ok:
-        raise LoadRunError(f"locust failed (exit {done.returncode}): {done.tail(1)}")
+        raise LoadRunError(redact(f"locust failed (exit {done.returncode}): {done.tail(1)}"))
+
+
+def _redact_logs(logs: list[Path], redact: Callable[[str], str]) -> None:
+    """Workers write their logs themselves: scrub them once they have stopped."""
+    for log in logs:
+        with contextlib.suppress(OSError):
+            write_private(log, redact(log.read_text(errors="replace")))
 
 
 def run_locust(
@@ -225,18 +251,23 @@ def run_locust(
     prefix: Path,
     users: int,
     pass_env: Sequence[str] = (),
+    values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> RunStats:
     """One locust run at `users`, its files named `<prefix>…`. Leaves no locust process behind.
 
-    Locust runs the target's locustfile: the target's environment and the service URLs."""
+    Locust runs the target's locustfile: the target's interpreter and environment, the service
+    URLs and `values` (the `[load] env` keys' values, secrets whatever their names)."""
     host = service_url(next(s for s in services if s.name == profile.host_service))
-    env = runner.target_env(pass_env, service_urls(services))
-    master = _common_args(profile, root) + _master_args(profile, host, prefix, users)
+    values = dict(values or {})
+    redact = Redactor(values, values.keys())
+    env = runner.target_env(pass_env, {**values, **service_urls(services)}, python=python)
+    master = _common_args(profile, root, python) + _master_args(profile, host, prefix, users)
     timeout = profile.duration_s + GRACE_S
     evidence = [f"{prefix}_stats.csv", f"{prefix}.json", f"{prefix}.log", f"{prefix}_failures.csv"]
     log = Path(evidence[2])
     if profile.workers <= 1:
-        _run_master(master, root, env, timeout, log)
+        _run_master(master, root, env, timeout, log, redact)
         return parse_stats(Path(evidence[1]), users, evidence)
     port = free_port()
     master += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)]
@@ -247,12 +278,13 @@ def run_locust(
         # Workers first: they keep asking until the master answers, so none misses the start.
         for n in range(1, profile.workers + 1):
             worker_log = Path(f"{prefix}-worker-{n}.log")
-            argv = _worker_args(profile, root, port)
+            argv = _worker_args(profile, root, port, python)
             workers.append(runner.start(argv, cwd=root, env=env, log_path=worker_log))
             evidence.append(str(worker_log))
-        _run_master(master, root, env, timeout, log)
+        _run_master(master, root, env, timeout, log, redact)
     finally:
         stop_workers(workers)
+        _redact_logs([Path(e) for e in evidence[4:]], redact)
     return parse_stats(Path(evidence[1]), users, evidence)
 
 
@@ -267,13 +299,15 @@ def load(
     services: list[Service],
     evidence_dir: Path,
     pass_env: Sequence[str] = (),
+    values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> GateResult:
     """Run the load profile once at its user count and judge it against its thresholds."""
     started = time.monotonic()
     evidence_dir = private_dir(evidence_dir.resolve())  # locust's working folder is root
     prefix = evidence_dir / "locust"
     try:
-        stats = run_locust(profile, root, services, prefix, profile.users, pass_env)
+        stats = run_locust(profile, root, services, prefix, profile.users, pass_env, values, python)
     except (LoadRunError, ToolError) as exc:
         return failed(
             GATE,
@@ -326,6 +360,8 @@ def _ramp_steps(
     evidence_dir: Path,
     steps: list[int],
     pass_env: Sequence[str],
+    values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> tuple[list[Row], list[RunStats], str | None]:
     """Run the steps in order until one crosses a threshold: (curve rows, stats, why it failed)."""
     rows: list[Row] = []
@@ -338,7 +374,7 @@ def _ramp_steps(
         outcome: RunStats | None = None
         try:
             prefix = evidence_dir / f"locust-{users}u"
-            outcome = run_locust(profile, root, services, prefix, users, pass_env)
+            outcome = run_locust(profile, root, services, prefix, users, pass_env, values, python)
             problems = crossed(profile, outcome)
             measured.append(outcome)
         except (LoadRunError, ToolError) as exc:
@@ -356,6 +392,8 @@ def load_ramp(
     evidence_dir: Path,
     users_steps: list[int],
     pass_env: Sequence[str] = (),
+    values: Mapping[str, str] | None = None,
+    python: Path | None = None,
 ) -> GateResult:
     """The same test at each user count in turn: the capacity curve, judged step by step.
 
@@ -367,7 +405,9 @@ def load_ramp(
     started = time.monotonic()
     evidence_dir = private_dir(evidence_dir.resolve())  # locust's working folder is root
     steps = users_steps or [profile.users]
-    rows, measured, failure = _ramp_steps(profile, root, services, evidence_dir, steps, pass_env)
+    rows, measured, failure = _ramp_steps(
+        profile, root, services, evidence_dir, steps, pass_env, values, python
+    )
     held = [r["users"] for r in rows if r["result"] == "ok"]
     heaviest = measured[-1] if measured else None
     kw: dict[str, Any] = {

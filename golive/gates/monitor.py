@@ -7,21 +7,29 @@ a target not scraped yet is waited for, with backoff, up to `monitoring.wait_s`.
 Without any Prometheus the endpoints are scraped directly, and the gate says so;
 `monitoring.require_prometheus` makes that blocking. Who watches is picked by
 `golive.monitoring.open_watch`; this gate observes and judges.
+
+A service with `metrics = ""` has no metrics to scrape: its health endpoint is checked instead,
+and the gate warns that it is not monitored (a health endpoint down still blocks).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from golive.gates.outputs import MonitorOutput
+from golive.health import service_url
 from golive.manifest import Monitoring, Service
 from golive.monitoring import Located, MonitoringError, Row, Watcher, open_watch
 from golive.monitoring.prometheus import NOT_STARTED
-from golive.results import GateResult, Status, failed, passed
+from golive.results import GateResult, Status, failed, passed, warned
 
 GATE = "monitor"
+NOTHING_SCRAPED = "no service has metrics to scrape"
 
 
 def scraped_directly(rows: list[Row], why: str, require: bool, started: float) -> GateResult:
@@ -66,6 +74,44 @@ def verdict(
     )
 
 
+def health_rows(services: list[Service]) -> list[Row]:
+    """One row per service without metrics: its health endpoint, which must answer 2xx."""
+    rows: list[Row] = []
+    with httpx.Client(timeout=5.0) as client:
+        for svc in services:
+            try:
+                code = client.get(service_url(svc, svc.health)).status_code
+                problem = "-" if 200 <= code < 300 else f"{svc.health} answered {code}"
+            except httpx.HTTPError as exc:
+                problem = f"{svc.health} unreachable: {type(exc).__name__}"
+            health = "up" if problem == "-" else "down"
+            rows.append(
+                {"check": f"health {svc.name}", "health": health, "problem": problem}
+                | {"where": service_url(svc, svc.health)}
+            )
+    return rows
+
+
+def without_metrics(result: GateResult, rows: list[Row]) -> GateResult:
+    """The result with the health rows of services that have no metrics: a row down fails
+    the gate; all up, a passed gate becomes a warning that says they are not monitored."""
+    if not rows:
+        return result
+    details = [*result.details, *rows]
+    down = [r for r in rows if r["health"] != "up"]
+    if down:
+        summary = f"{down[0]['check']} is down: {down[0]['problem']}"
+        return failed(GATE, summary, details=details, duration_s=result.duration_s, score=0)
+    names = ", ".join(r["check"].removeprefix("health ") for r in rows)
+    note = f'no metrics for {names} (metrics = ""): health checked instead, not monitored'
+    if result.status is not Status.PASSED:
+        return replace(result, summary=f"{result.summary}; {note}", details=details)
+    summary = note if result.summary == NOTHING_SCRAPED else f"{result.summary}; {note}"
+    return warned(
+        GATE, summary, details=details, duration_s=result.duration_s, output=result.output
+    )
+
+
 def crashed(summary: str, started: float) -> GateResult:
     """No monitoring at all: Prometheus would not start or its API failed. Always blocks."""
     return failed(GATE, summary, duration_s=time.monotonic() - started)
@@ -101,8 +147,25 @@ def monitor(
     rules_block: bool = True,
 ) -> GateResult:
     """Check monitoring of the deployed services; rule paths are relative to root (the
-    manifest's folder). rules_block=False (a soft launch) makes a rule problem a warning."""
+    manifest's folder). rules_block=False (a soft launch) makes a rule problem a warning.
+    Services without metrics get their health checked instead (see `without_metrics`)."""
+    unscraped = [s for s in services if not s.metrics]
+    scraped = [s for s in services if s.metrics]
+    result = watched(scraped, environment_dir, monitoring, root, rules_block)
+    return without_metrics(result, health_rows(unscraped))
+
+
+def watched(
+    services: list[Service],
+    environment_dir: Path | None,
+    monitoring: Monitoring | None,
+    root: Path | None,
+    rules_block: bool,
+) -> GateResult:
+    """The services with metrics, watched by Prometheus or scraped directly."""
     started = time.monotonic()
+    if not services and not (monitoring and monitoring.rule_files):
+        return passed(GATE, NOTHING_SCRAPED, duration_s=0.0)
     cfg = monitoring or Monitoring()
     rule_files = [((root or Path(".")) / p).resolve() for p in cfg.rule_files]
     try:

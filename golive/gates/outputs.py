@@ -36,11 +36,15 @@ class MigrateOutput(GateOutput):
     after: str | None = None
     heads: tuple[str, ...] = ()
     backup: Backup | None = None
+    # The manifest's seed: None when it has none (or it did not get to run), True when it ran,
+    # False when it failed (its rows are undone by restoring the backup).
+    seeded: bool | None = None
 
     @property
     def applied(self) -> bool:
-        """Whether the upgrade changed the database's revision (so a NO-GO must revert it)."""
-        return self.after is not None and self.after != self.before
+        """Whether the upgrade changed the database's revision, or a failed seed may have
+        written to it (so a NO-GO must put it back)."""
+        return (self.after is not None and self.after != self.before) or self.seeded is False
 
 
 class BuiltRelease(GateOutput):

@@ -166,6 +166,8 @@ def result_to_json(result: GateResult) -> str:
             "duration_s": result.duration_s,
             "evidence": result.evidence,
             "output": result.output.model_dump(mode="json") if result.output else None,
+            "made_at": result.made_at,
+            "cached": result.cached,
         },
         default=str,
     )
@@ -186,6 +188,8 @@ def result_from_json(text: str) -> GateResult:
         duration_s=float(data.get("duration_s") or 0.0),
         evidence=list(data.get("evidence") or []),
         output=output_type.model_validate(raw_output) if output_type and raw_output else None,
+        made_at=float(data.get("made_at") or 0.0),
+        cached=bool(data.get("cached")),
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import shlex
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,12 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 from junitparser.junitparser import JUnitXmlError
 
 from golive import runner
-from golive.errors import ToolError
+from golive.database_url import REFERENCE, DatabaseUrl
+from golive.disposable import disposable_database
+from golive.envfile import read_env
+from golive.errors import GoliveError, ToolError
 from golive.files import copy_private, private_dir
+from golive.gates.migrate import alembic, seed
 from golive.manifest import Suite
 from golive.results import GateResult, failed, passed, warned
 
@@ -88,9 +93,74 @@ def read_coverage(path: Path) -> float:
     return float(rate) * 100
 
 
+@dataclass(frozen=True)
+class SuiteDatabases:
+    """What the suites need to reach a database: this environment's env (the production env
+    file's values, a rehearsal's database placed), where the URL comes from, the migrations
+    a disposable database is brought to head with, and the seed run after them."""
+
+    env: Mapping[str, str]
+    source: DatabaseUrl
+    alembic_ini: Path
+    timeout: float = 300
+    seed: str | None = None
+    python: Path | None = None  # the target's interpreter: runs alembic and the seed
+
+
+@contextmanager
+def suite_database(
+    suite: Suite, world: SuiteDatabases | None, pass_env: Sequence[str]
+) -> Iterator[dict[str, str]]:
+    """The env of the database the suite asked for: none, production's (the whole env), or a
+    disposable one made, migrated (and seeded) here, dropped when the suite is done."""
+    if world is None or suite.database == "none":
+        yield {}
+        return
+    if suite.database == "production":
+        yield dict(world.env)
+        return
+    with disposable_database(world.source, world.env) as env:
+        migrate_disposable(world, env, pass_env)
+        yield env
+
+
+def migrate_disposable(world: SuiteDatabases, env: dict[str, str], pass_env: Sequence[str]) -> None:
+    """The migrate gate's upgrade (and seed) on a disposable database; ToolError if it fails."""
+    done = alembic(
+        world.alembic_ini,
+        env,
+        "upgrade",
+        "head",
+        timeout=world.timeout,
+        pass_env=pass_env,
+        python=world.python,
+    )
+    if not done.ok:
+        raise ToolError(f"the disposable database could not be migrated to head: {done.tail(1)}")
+    if world.seed:
+        done = seed(world.seed, world.alembic_ini, env, world.timeout, pass_env, world.python)
+        if not done.ok:
+            raise ToolError(f"the seed failed on the disposable database: {done.tail(1)}")
+
+
+def suite_values(suite: Suite, root: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """The suite's own values: its env_file's, then its `env`, where `${KEY}` is env's."""
+    values = read_env(root / suite.env_file) if suite.env_file is not None else {}
+    for key, value in suite.env.items():
+        values[key] = REFERENCE.sub(lambda m: env.get(m.group(1), ""), value)
+    return values
+
+
 def run_suite(
-    suite: Suite, root: Path, evidence_dir: Path, pass_env: Sequence[str] = ()
+    suite: Suite,
+    root: Path,
+    evidence_dir: Path,
+    pass_env: Sequence[str] = (),
+    world: SuiteDatabases | None = None,
+    python: Path | None = None,
 ) -> tuple[SuiteOutcome, list[Path]]:
+    """One suite, its `python` and `pytest` the target's own (its interpreter's bin folder is
+    first on PATH)."""
     outcome = SuiteOutcome(suite.name, suite.critical)
     reports = [root / p for p in (suite.junit, suite.coverage) if p is not None]
     for report in reports:  # a stale file from an earlier run must not pass for this one
@@ -98,9 +168,12 @@ def run_suite(
         report.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
-        argv, env = shlex.split(suite.command), runner.target_env(pass_env)
-        done = runner.run(argv, cwd=root, timeout=suite.timeout, env=env)
-    except ToolError as exc:
+        with suite_database(suite, world, pass_env) as database_env:
+            own = suite_values(suite, root, {**(world.env if world else {}), **database_env})
+            env = runner.target_env(pass_env, {**database_env, **own}, python=python)
+            argv = shlex.split(suite.command)
+            done = runner.run(argv, cwd=root / suite.workdir, timeout=suite.timeout, env=env)
+    except GoliveError as exc:
         outcome.problem = str(exc)
         return outcome, []
     finally:
@@ -131,14 +204,20 @@ def run_suite(
 
 
 def tests(
-    suites: list[Suite], root: Path, evidence_dir: Path, pass_env: Sequence[str] = ()
+    suites: list[Suite],
+    root: Path,
+    evidence_dir: Path,
+    pass_env: Sequence[str] = (),
+    world: SuiteDatabases | None = None,
+    python: Path | None = None,
 ) -> GateResult:
-    """The tests gate: each suite in turn, in the target's environment (runner.target_env),
-    judged by its exit code and JUnit XML."""
+    """The tests gate: each suite in turn, in the target's environment (runner.target_env)
+    with the target's interpreter (`python`, default golive's) and the database it asks for
+    (world: how to reach one; None: no database keys), judged by its exit code and JUnit XML."""
     started = time.monotonic()
     outcomes, evidence = [], []
     for suite in suites:
-        outcome, kept = run_suite(suite, root, evidence_dir, pass_env)
+        outcome, kept = run_suite(suite, root, evidence_dir, pass_env, world, python)
         outcomes.append(outcome)
         evidence += [str(path) for path in kept]
     rows = [o.row() for o in outcomes]

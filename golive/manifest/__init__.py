@@ -6,7 +6,9 @@ manifest raises ManifestError with one line naming the file, the field and the p
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -20,10 +22,11 @@ from golive.manifest.monitoring import MetricCheck, Monitoring
 from golive.manifest.proxy import ProxySettings
 from golive.manifest.services import DockerSettings, Service
 from golive.manifest.system import Database, EnvFiles, Target
-from golive.manifest.traffic import LoadProfile, SmokeCheck
+from golive.manifest.traffic import REFERENCE, LoadProfile, SmokeCheck, check_captures
 
 __all__ = [
     "PLACEHOLDER",
+    "REFERENCE",
     "AllowlistEntry",
     "Audit",
     "Command",
@@ -78,6 +81,7 @@ class Manifest(Strict):
         for check in self.smoke:
             if check.service not in names:
                 raise ValueError(f"smoke[{check.name}].service: no service named {check.service!r}")
+        check_captures(self.smoke)
         if self.load and self.load.host_service not in names:
             raise ValueError(f"load.host_service: no service named {self.load.host_service!r}")
         ports = [s.port for s in self.services]
@@ -114,8 +118,32 @@ class Manifest(Strict):
         for name in deps:
             visit(name, [])
 
+    def captures(self) -> set[str]:
+        """Names the smoke checks capture from their answers."""
+        return {name for check in self.smoke for name in check.capture}
+
+    def smoke_env_keys(self) -> set[str]:
+        """Env keys the smoke checks use (every `${NAME}` that no check captures)."""
+        used = {name for check in self.smoke for name in check.references()}
+        return used - self.captures()
+
+    def revealed_env_keys(self) -> list[str]:
+        """Env keys whose values golive itself sends out (smoke requests, locust's environment):
+        secrets, whatever their names, so the launch's Redactor hides them by any fragment."""
+        return sorted(self.smoke_env_keys() | set(self.load.env if self.load else []))
+
     def path(self, relative: Path) -> Path:
         return (self.root / relative).resolve()
+
+    @property
+    def python(self) -> Path:
+        """The interpreter that runs the target's code: `[target] python`, else golive's own.
+
+        Made absolute but never resolved: a virtual environment's `bin/python` is a symlink to
+        the base interpreter, and only the path inside the environment runs in it."""
+        if self.target.python is None:
+            return Path(sys.executable)
+        return Path(os.path.normpath(self.root / self.target.python))
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
@@ -210,6 +238,10 @@ def _check_paths(path: Path, m: Manifest) -> None:
     if m.load:
         files.append(("load.locustfile", m.load.locustfile))
     anything: list[tuple[str, Path]] = [("audit.advisories", m.audit.advisories)]
+    for suite in m.suites:
+        anything.append((f"suites[{suite.name}].workdir", suite.workdir))
+        if suite.env_file is not None:
+            files.append((f"suites[{suite.name}].env_file", suite.env_file))
     for svc in m.services:
         anything.append((f"services[{svc.name}].source", svc.source))
         anything += [(f"services[{svc.name}].include", p) for p in svc.include]

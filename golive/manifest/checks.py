@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from golive.manifest.fields import Command, Name, Strict
+from golive.manifest.fields import Command, EnvKey, Name, Strict
 
 
 class AllowlistEntry(Strict):
@@ -19,6 +19,11 @@ class AllowlistEntry(Strict):
 
 class Audit(Strict):
     requirements: list[Path] = Field(default_factory=list, description="pinned requirements")
+    installed: bool = Field(
+        False,
+        description="audit what the target's interpreter ([target] python, else golive's own)"
+        " has installed; no requirements file needed",
+    )
     npm_lockfiles: list[Path] = Field(
         default_factory=list, description="package-lock.json files, audited with npm audit"
     )
@@ -38,10 +43,13 @@ class Audit(Strict):
 
     @model_validator(mode="after")
     def _something_to_audit(self) -> Audit:
-        if not self.requirements and not self.npm_lockfiles:
-            raise ValueError("name at least one file in requirements or npm_lockfiles")
+        if not self.requirements and not self.npm_lockfiles and not self.installed:
+            raise ValueError(
+                "name at least one file in requirements or npm_lockfiles, or set installed = true"
+            )
         local = self.source == "local"
-        if self.requirements and local and "advisories" not in self.model_fields_set:
+        python = self.requirements or self.installed
+        if python and local and "advisories" not in self.model_fields_set:
             raise ValueError(
                 "advisories is required to audit requirements with source = 'local' (a folder "
                 "or zip of OSV records); source = 'osv' or 'pypi' uses pip-audit's online services"
@@ -56,3 +64,14 @@ class Suite(Strict):
     coverage: Path | None = Field(None, description="where it writes Cobertura coverage XML")
     critical: bool = Field(True, description="a failing critical suite blocks; others warn")
     timeout: float = Field(600, gt=0, description="seconds before the suite is stopped")
+    workdir: Path = Field(Path("."), description="where the command runs, relative to the manifest")
+    env_file: Path | None = Field(None, description="an env file whose values the suite gets")
+    env: dict[EnvKey, str] = Field(
+        default_factory=dict,
+        description="values the suite gets (over env_file's); ${KEY} is the production env's",
+    )
+    database: Literal["disposable", "production", "none"] = Field(
+        "disposable",
+        description="disposable: a fresh database of its own, migrated to head and dropped "
+        "afterwards; production: the production database; none: no database keys at all",
+    )

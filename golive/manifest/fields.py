@@ -14,7 +14,7 @@ EnvKey = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 PLACEHOLDER = re.compile(r"(?<!\$)\{([^{}\s]*)\}")
 
 
-def _url_path(value: str) -> str:
+def url_path(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError(f'must start with "/" (e.g. "/{value.lstrip()}")')
     return value
@@ -44,7 +44,7 @@ def http_url(value: str | None) -> str | None:
     return value
 
 
-UrlPath = Annotated[str, AfterValidator(_url_path)]
+UrlPath = Annotated[str, AfterValidator(url_path)]
 Command = Annotated[str, AfterValidator(_command)]
 
 

@@ -8,7 +8,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from golive.manifest.fields import Name, Strict, UrlPath, service_command
+from golive.manifest.fields import Name, Strict, UrlPath, service_command, url_path
+
+
+def _metrics_path(value: str) -> str:
+    """A URL path, or "" for a service with no Prometheus metrics."""
+    return value if value == "" else url_path(value)
 
 
 class Service(Strict):
@@ -21,7 +26,11 @@ class Service(Strict):
     )
     port: int = Field(ge=1024, le=65535)
     health: UrlPath = "/health"
-    metrics: UrlPath = "/metrics"
+    metrics: Annotated[str, AfterValidator(_metrics_path)] = Field(
+        "/metrics",
+        description='Prometheus text path; "": the service has none, monitor checks its health'
+        " instead (a warning) and Prometheus does not scrape it",
+    )
     depends_on: list[str] = Field(default_factory=list)
     health_timeout: float = Field(30, gt=0)
 

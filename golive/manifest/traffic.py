@@ -1,13 +1,37 @@
-"""The manifest's checks against the running system: smoke checks and the load profile."""
+"""The manifest's checks against the running system: smoke checks and the load profile.
+
+Smoke check values (headers, form fields, body strings, the path) may hold `${NAME}`: a key of
+the production env file, or a capture an earlier check (in manifest order) takes from its JSON
+answer. Captures are checked here; env keys against the env file in golive.validate.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from golive.manifest.fields import Strict, UrlPath
+from golive.manifest.fields import EnvKey, Strict, UrlPath
+
+# `${NAME}` in a smoke check's values: an env key or an earlier check's capture.
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CaptureName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+JsonPath = Annotated[str, Field(pattern=r"^[^.\s]+(\.[^.\s]+)*$")]
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON-like value (keys of objects are left as written)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 class SmokeCheck(Strict):
@@ -15,7 +39,15 @@ class SmokeCheck(Strict):
     service: str
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
     path: UrlPath
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | None = Field(None, description="a JSON body")
+    form: dict[str, str] | None = Field(
+        None, description="an application/x-www-form-urlencoded body (instead of body)"
+    )
+    headers: dict[str, str] = Field(default_factory=dict)
+    capture: dict[CaptureName, JsonPath] = Field(
+        default_factory=dict,
+        description="name -> field of the JSON answer (dotted for nested fields), for later checks",
+    )
     expect: int = Field(200, ge=100, le=599)
     critical: bool = False
     timeout: float = Field(5, gt=0)
@@ -24,13 +56,47 @@ class SmokeCheck(Strict):
         ge=1,
         le=10,
         description="tries when the connection is refused or the answer is an unexpected 5xx;"
-        " a 4xx is never retried",
+        " a 4xx is never retried, nor a 5xx to a POST or PATCH",
     )
+
+    @model_validator(mode="after")
+    def _one_body(self) -> SmokeCheck:
+        if self.body is not None and self.form is not None:
+            raise ValueError("form: give a JSON body or a form, not both")
+        return self
+
+    def references(self) -> set[str]:
+        """The `${NAME}`s its path, headers, form and body use."""
+        texts = [self.path, *self.headers.values(), *_strings(self.form), *_strings(self.body)]
+        return {name for text in texts for name in REFERENCE.findall(text)}
+
+
+def check_captures(checks: list[SmokeCheck]) -> None:
+    """A capture is used only after the check that takes it, and named once."""
+    taken: dict[str, str] = {}
+    later = {name: c.name for c in checks for name in c.capture}
+    for check in checks:
+        for name in sorted(check.references()):
+            if name not in taken and name in later:
+                raise ValueError(
+                    f"smoke[{check.name}]: uses ${{{name}}} before check {later[name]!r} captures"
+                    " it; put that check first"
+                )
+        for name in check.capture:
+            if name in taken:
+                raise ValueError(
+                    f"smoke[{check.name}].capture: {name!r} is captured by {taken[name]!r} too"
+                )
+            taken[name] = check.name
 
 
 class LoadProfile(Strict):
     locustfile: Path
     host_service: str
+    env: list[EnvKey] = Field(
+        default_factory=list,
+        description="keys of the production env file locust gets in its environment",
+    )
     users: int = Field(10, ge=1, le=1000)
     spawn_rate: float = Field(5, gt=0)
     duration_s: int = Field(10, ge=1, le=3600)

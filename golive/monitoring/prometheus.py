@@ -90,6 +90,7 @@ def scrape_config(
                 "static_configs": [{"targets": [f"127.0.0.1:{svc.port}"]}],
             }
             for svc in services
+            if svc.metrics  # metrics = "": nothing to scrape, the monitor gate checks health
         ],
     }
 

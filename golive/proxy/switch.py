@@ -10,7 +10,7 @@ release did not change is left alone (same process).
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from golive.backends import DeployBackend
@@ -18,7 +18,6 @@ from golive.envfile import Redactor
 from golive.gates.build import release_service
 from golive.gates.deploy import GATE, PreviousRelease, start_and_wait
 from golive.gates.outputs import BuiltRelease, DeployOutput, ServiceRollback
-from golive.gates.smoke import smoke
 from golive.health import free_port, port_in_use
 from golive.manifest import Service, SmokeCheck
 from golive.proxy.interface import (
@@ -61,13 +60,27 @@ def start_instance(
     return up, inst, start_and_wait(backend, inst, path, rid, env)
 
 
-def verify(inst: Service, name: str, checks: list[SmokeCheck]) -> str | None:
-    """The critical smoke checks of a service against its candidate's internal address."""
-    mine = [c.model_copy(update={"service": inst.name}) for c in checks if c.service == name]
-    if not mine:
-        return None
-    result = smoke(mine, [inst])
-    return f"a critical smoke check failed: {result.summary}" if result.blocks_launch else None
+# Checks a candidate (the service as it runs on its internal port) before it takes traffic:
+# why it must not (a critical smoke check failed), or None.
+Verify = Callable[[Service], str | None]
+
+
+def critical_smoke(
+    services: list[Service], checks: list[SmokeCheck], run: Callable[..., GateResult]
+) -> Verify:
+    """A Verify that runs the candidate's service's critical `checks` with `run` (the smoke
+    gate's function, given the checks and the services), the candidate at its internal
+    address and every other service at its public one."""
+
+    def verify(candidate: Service) -> str | None:
+        mine = [c for c in checks if c.critical and c.service == candidate.name]
+        if not mine:
+            return None
+        at = [candidate if s.name == candidate.name else s for s in services]
+        result = run(mine, at)
+        return f"a critical smoke check failed: {result.summary}" if result.blocks_launch else None
+
+    return verify
 
 
 def taken_by_another(svc: Service, table: RouteTable, running: dict[str, str]) -> bool:
@@ -83,7 +96,7 @@ def deploy_switched(
     environment_dir: Path,
     env: dict[str, str],
     redact: Redactor,
-    checks: list[SmokeCheck],
+    verify: Verify,
     same_config: Collection[str] = (),
 ) -> GateResult:
     """The deploy gate behind the proxy: for each changed service in depends_on order, start
@@ -113,9 +126,9 @@ def deploy_switched(
             unchanged.append(svc.name)
             continue
         t0 = time.monotonic()
-        up, inst, problem = start_instance(backend, svc, Path(rel.path), rel.release_id, env)
+        up, _, problem = start_instance(backend, svc, Path(rel.path), rel.release_id, env)
         started.append(svc.name)
-        problem = problem or verify(inst, svc.name, checks)
+        problem = problem or verify(svc.model_copy(update={"port": up.port}))
         rows.append(
             {
                 "service": svc.name,

@@ -66,3 +66,10 @@ def test_redaction_prints_its_ratio_and_finds_every_piece() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r"^ratio redactor/replace: \d+\.\dx$", done.stdout, re.M), done.stdout
     assert "URL-encoded: 40 found" in done.stdout  # a fragment and a base64 of each secret
+
+
+def test_cli_startup_prints_its_ratio_lines() -> None:
+    done = run_quick("cli_startup.py")
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("golive --help", "golive run bogus"):
+        assert re.search(rf"^ratio {name}/python: \d+\.\dx$", done.stdout, re.M), done.stdout

@@ -1,4 +1,4 @@
-"""`golive run` as a user runs it: a separate process with its own temporary Prefect server."""
+"""`golive run` as a user runs it: a separate process, reporting to the session's Prefect server."""
 
 from __future__ import annotations
 

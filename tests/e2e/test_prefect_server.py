@@ -17,14 +17,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from golive import runner
+from golive import runner, transient
 from golive.gates.migrate import current_revision
 from tests.conftest import copy_example
 
@@ -40,12 +40,14 @@ class Server:
     home: Path  # the GOLIVE_HOME its launches keep their state in
     logs: Path
     processes: ExitStack
+    staged: list[str] = field(default_factory=list)  # staged flow runs a test started
 
+    # A busy server on SQLite may answer 503 now and then: such answers are tried again.
     def get(self, path: str) -> Any:
-        return httpx.get(self.api + path, timeout=10).json()
+        return transient.request("GET", self.api + path, timeout=10).json()
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        return httpx.post(self.api + path, json=body, timeout=10).json()
+        return transient.request("POST", self.api + path, json=body, timeout=10).json()
 
     def state(self, run_id: str) -> tuple[str, str]:
         state = self.get(f"/flow_runs/{run_id}")["state"]
@@ -180,6 +182,7 @@ def start_staged(server: Server, request: dict[str, Any]) -> tuple[str, int]:
     )
     assert done.returncode == 0, done.stderr
     run_id = run_id_from(done.stdout)
+    server.staged.append(run_id)  # stopped after the test, however it ends
     server.wait_state(run_id, "Suspended")
     return run_id, launch_id_of(server, run_id)
 
@@ -192,6 +195,32 @@ def wait_for_stage_two(server: Server, run_id: str, launch: int) -> None:
         assert time.monotonic() < deadline, "stage 2 never ran after the approval"
         time.sleep(1)
     server.wait_state(run_id, "Suspended")
+
+
+FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+
+
+def leave_nothing_waiting(server: Server) -> None:
+    """After a test, pass or fail: every staged run it started and left waiting is cancelled,
+    and environment e2e put back and freed, so the next test is never refused."""
+    waiting = [run for run in server.staged if server.state(run)[0] not in FINAL]
+    for run in waiting:
+        server.post(
+            f"/flow_runs/{run}/set_state",
+            {"state": {"type": "CANCELLED", "message": "test teardown"}, "force": True},
+        )
+    server.staged.clear()
+    golive = [sys.executable, "-m", "golive.cli"]
+    if waiting and server.cli(*golive, "recover", "--environment", "e2e").returncode != 0:
+        server.cli(*golive, "unlock", "--environment", "e2e", "--reason", "test teardown")
+        server.cli(*golive, "down", "--environment", "e2e")
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_waiting(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "server" in request.fixturenames:
+        leave_nothing_waiting(request.getfixturevalue("server"))
 
 
 def test_four_deployments_and_the_nightly_schedule(server: Server) -> None:

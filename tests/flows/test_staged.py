@@ -3,8 +3,10 @@ back what stage 2 deployed. (On a deployment it suspends instead: tests/e2e cove
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -18,10 +20,15 @@ from flows.approvals import approve
 from flows.launch import report_from
 from flows.staged import staged_launch
 from golive.backends.process import ProcessBackend
+from golive.errors import InputError
 from golive.ledger import open_ledger
 from golive.request import StagedRequest
+from golive.transient import retry_transient
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
+
+
+STARTED: list[threading.Thread] = []  # staged launches running in this test's threads
 
 
 def start(request: StagedRequest) -> tuple[threading.Thread, list[State[Any]]]:
@@ -30,7 +37,41 @@ def start(request: StagedRequest) -> tuple[threading.Thread, list[State[Any]]]:
         target=lambda: states.append(staged_launch(request, return_state=True))
     )
     thread.start()
+    STARTED.append(thread)
     return thread, states
+
+
+def paused_state(run_id: str) -> bool:
+    def read() -> State[Any] | None:
+        with get_client(sync_client=True) as client:
+            return client.read_flow_run(UUID(run_id)).state
+
+    state = retry_transient(read)
+    return state is not None and state.is_paused()
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_waiting(prefect_harness: None, golive_home: Path) -> Iterator[None]:
+    """After each test, pass or fail: a staged launch it left paused is aborted (so it rolls
+    back, and frees its environment and processes) and its thread ends. (It asks for the home
+    and the harness so that they are torn down after it.)"""
+    yield
+    while STARTED:
+        thread = STARTED.pop()
+        for _ in range(120):  # bounded: a launch that never ends fails the test loudly
+            if not thread.is_alive():
+                break
+            waiting = [
+                launch.flow_run_id
+                for launch in open_ledger().recent_launches(50)
+                if launch.flow_run_id and launch.finished_at is None
+            ]
+            for run_id in waiting:
+                if paused_state(run_id):
+                    with contextlib.suppress(InputError):  # decided meanwhile: fine
+                        approve(run_id, "test-teardown", False, "the test ended")
+            thread.join(5)  # re-checks: a later stage may pause again
+        assert not thread.is_alive(), "a staged launch still runs after its test"
 
 
 def wait_paused(launches_before: int, timeout: float = 180) -> str:
@@ -40,9 +81,7 @@ def wait_paused(launches_before: int, timeout: float = 180) -> str:
         launches = open_ledger().recent_launches(50)
         if len(launches) > launches_before and launches[0].flow_run_id:
             run_id = launches[0].flow_run_id
-            with get_client(sync_client=True) as client:
-                state = client.read_flow_run(UUID(run_id)).state
-            if state is not None and state.is_paused():
+            if paused_state(run_id):
                 return run_id
         time.sleep(0.5)
     raise AssertionError("the staged launch never paused for approval")

@@ -82,6 +82,7 @@ def test_a_gate_result_comes_back_exactly_with_its_typed_output(tmp_path: Path) 
     ledger.record_gate(launch, passed("build", "1 release"), stage=2)
     again: list[GateResult] = ledger.gate_results(launch, stage=1)
     assert again == [migrated, failed("tests", "1 failed")]
+    assert again[0].made_at == migrated.made_at and not again[0].cached  # when it was made
     assert isinstance(again[0].output, MigrateOutput) and again[0].output.applied
     assert again[0].output.backup == saved
     assert [r.gate for r in ledger.gate_results(launch)] == ["migrate", "tests", "build"]

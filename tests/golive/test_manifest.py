@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,18 @@ def test_a_missing_relative_manifest_names_the_folder_it_was_looked_for_in(
     assert "\n" not in message
     assert message.startswith(f"examples/azora/launch.toml: no such manifest file in {tmp_path};")
     assert "`prefect deploy` ran in" in message
+
+
+def test_the_targets_interpreter_is_relative_to_the_manifest_and_not_resolved(
+    target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A virtual environment's bin/python is a symlink to the base interpreter: resolving it
+    would run the target's code outside its environment."""
+    monkeypatch.chdir(tmp_path)
+    m = load(target)
+    assert m.target.python == Path(".venv/bin/python")
+    assert m.python == target.parent / ".venv" / "bin" / "python"
+    assert m.python.is_symlink() and m.python.resolve() != m.python
+    text = target.read_text().replace('python = ".venv/bin/python"\n', "")
+    target.write_text(text)
+    assert load(target).python == Path(sys.executable)

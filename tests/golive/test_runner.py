@@ -109,3 +109,10 @@ def test_a_process_that_ended_is_not(tmp_path: Path) -> None:
     )
     proc.wait()
     assert not runner.owned({"pid": proc.pid, "mark": mark})
+
+
+def test_a_targets_child_has_the_targets_interpreter_first_on_path(tmp_path: Path) -> None:
+    python = tmp_path / "venv" / "bin" / "python"
+    env = runner.target_env([], python=python)
+    assert env["PATH"].split(os.pathsep)[0] == str(python.parent)
+    assert runner.child_env()["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)

@@ -240,6 +240,28 @@ CORPUS = [
         smoke("catalog", "expect = 200", "expect = 700"),
     ),
     case(
+        "smoke-unknown-reference",
+        "launch.toml: smoke[catalog]: ${NO_SUCH_KEY} is neither a key of .env.production nor"
+        " captured by an earlier check",
+        smoke("catalog", "expect = 200", 'expect = 200\nheaders = { X-Key = "${NO_SUCH_KEY}" }'),
+    ),
+    case(
+        "smoke-capture-used-before-taken",
+        "smoke[catalog]: uses ${tok} before check 'payment-processing' captures it",
+        smoke("catalog", "expect = 200", 'expect = 200\nheaders = { X-Key = "${tok}" }'),
+        smoke("payment-processing", "critical = true", 'critical = true\ncapture = { tok = "id" }'),
+    ),
+    case(
+        "smoke-body-and-form",
+        "smoke[payment-processing].form: give a JSON body or a form, not both",
+        smoke("payment-processing", "critical = true", 'critical = true\nform = { a = "1" }'),
+    ),
+    case(
+        "load-env-unknown-key",
+        "launch.toml: load.env: NO_SUCH_KEY is not a key of .env.production",
+        toml('host_service = "api"', 'host_service = "api"\nenv = ["NO_SUCH_KEY"]'),
+    ),
+    case(
         "load-host-service-unknown",
         "load.host_service: no service named 'web'",
         toml('host_service = "api"', 'host_service = "web"'),
@@ -345,6 +367,28 @@ CORPUS = [
         "alembic-ini-not-ini",
         "database.alembic_ini: alembic.ini does not parse",
         write("alembic.ini", "script_location = migrations\n"),
+    ),
+    case(
+        "alembic-script-location-not-a-folder",
+        "alembic.ini's script_location app/alembic is not a folder (a relative one is relative"
+        " to the ini's folder",
+        write("alembic.ini", "[alembic]\nscript_location = app/alembic\n"),
+    ),
+    # The target's own interpreter.
+    case(
+        "target-python-missing",
+        "launch.toml: target.python: .venv/bin/no-python does not exist (relative to the manifest)",
+        toml('python = ".venv/bin/python"', 'python = ".venv/bin/no-python"'),
+    ),
+    case(
+        "target-python-not-executable",
+        "launch.toml: target.python: requirements.txt is not an executable file",
+        toml('python = ".venv/bin/python"', 'python = "requirements.txt"'),
+    ),
+    case(
+        "target-python-a-folder",
+        "launch.toml: target.python: .venv is not an executable file",
+        toml('python = ".venv/bin/python"', 'python = ".venv"'),
     ),
     case(
         "alembic-ini-without-migrations",

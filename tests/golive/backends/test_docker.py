@@ -42,7 +42,9 @@ def prepare(target: Path, env_dir: Path) -> tuple[Manifest, dict[str, BuiltRelea
     data.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{data / 'azora.db'}"
     ini = m.path(m.database.alembic_ini)
-    assert migrate(ini, "DATABASE_URL", url, data, data, Redactor({})).status is Status.PASSED
+    assert (
+        migrate(ini, {"DATABASE_URL": url}, url, data, data, Redactor({})).status is Status.PASSED
+    )
     built = build(m, m.services_in_start_order(), env_dir.parent / "releases", launch_id=7)
     assert built.status is Status.PASSED, built.summary
     env = {**read_env(m.path(m.env.production)), "DATABASE_URL": url}

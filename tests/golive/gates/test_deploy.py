@@ -36,7 +36,12 @@ def prepare(
     env_dir.mkdir(parents=True, exist_ok=True)
     assert (
         migrate(
-            m.path(m.database.alembic_ini), "DATABASE_URL", url, env_dir, env_dir, Redactor({})
+            m.path(m.database.alembic_ini),
+            {"DATABASE_URL": url},
+            url,
+            env_dir,
+            env_dir,
+            Redactor({}),
         ).status
         is Status.PASSED
     )

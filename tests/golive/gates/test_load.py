@@ -33,10 +33,20 @@ from golive.gates.outputs import LoadOutput
 from golive.health import wait_healthy
 from golive.manifest import LoadProfile, Service
 from golive.results import Status
-from tests.conftest import EXAMPLE, missing, output_of
+from tests.conftest import EXAMPLE, TARGET_ONLY, missing, output_of, target_interpreter
 
 LOCUSTFILE = """
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, events, task
+from locust.clients import HttpSession
+
+
+@events.test_stop.add_listener
+def at_least_one_request(environment, **kwargs):
+    # On a busy machine a short step can end before any user's first request: one real request
+    # then, so every step is measured, however slowly the machine ran it.
+    if environment.stats.total.num_requests == 0:
+        session = HttpSession(environment.host, environment.events.request, None)
+        session.get("/health")
 
 
 class Visitor(FastHttpUser):
@@ -229,3 +239,27 @@ def test_margins_give_each_set_threshold_its_headroom(tmp_path: Path) -> None:
     assert set(rows) == {"p95_ms", "max_failure_ratio", "min_rps"}
     assert rows["p95_ms"].headroom == "50%" and rows["min_rps"].headroom == "100%"
     assert rows["max_failure_ratio"].headroom_ratio == 0.0
+
+
+def test_the_locustfile_runs_with_the_targets_interpreter(api: Service, tmp_path: Path) -> None:
+    """A locustfile importing what only the target's environment has: fails with golive's
+    interpreter, passes with the target's."""
+    python = target_interpreter(tmp_path / "target-venv")
+    lf = tmp_path / "locustfile.py"
+    lf.write_text(f"import {TARGET_ONLY}\n{LOCUSTFILE}")
+    ours = load(profile(lf), tmp_path, [api], tmp_path / "ours")
+    assert ours.status is Status.FAILED and TARGET_ONLY in ours.summary, ours.summary
+    result = load(profile(lf), tmp_path, [api], tmp_path / "evidence", python=python)
+    assert result.status is Status.PASSED, result.summary
+
+
+def test_a_target_without_locust_is_told_so(tmp_path: Path) -> None:
+    bare = target_interpreter(tmp_path / "bare-venv", with_golive_packages=False)
+    lf = write_locustfile(tmp_path)
+    svc = Service.model_validate(
+        {"name": "api", "source": ".", "command": "serve {port}", "port": free_port()}
+    )
+    result = load(profile(lf), tmp_path, [svc], tmp_path / "evidence", python=bare)
+    assert result.status is Status.FAILED
+    assert result.summary.startswith(f"the target's interpreter {bare} has no locust;")
+    assert "target.python" in result.summary

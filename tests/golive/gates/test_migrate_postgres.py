@@ -69,7 +69,12 @@ def test_upgrade_to_head_with_a_pg_dump_backup(
     ini = target.parent / "alembic.ini"
     upgrade_to(ini, postgres_url, "0001")
     result = migrate(
-        ini, "DATABASE_URL", postgres_url, tmp_path / "b", tmp_path / "e", Redactor({})
+        ini,
+        {"DATABASE_URL": postgres_url},
+        postgres_url,
+        tmp_path / "b",
+        tmp_path / "e",
+        Redactor({}),
     )
     assert result.status is Status.PASSED, result.summary
     assert current_revision(postgres_url) == "0003"
@@ -89,7 +94,12 @@ def test_a_failing_revision_leaves_the_schema_exactly_as_it_was(
     before = catalog(postgres_url)
     (target.parent / "migrations" / "versions" / "0004_broken.py").write_text(BROKEN)
     result = migrate(
-        ini, "DATABASE_URL", postgres_url, tmp_path / "b", tmp_path / "e", Redactor({})
+        ini,
+        {"DATABASE_URL": postgres_url},
+        postgres_url,
+        tmp_path / "b",
+        tmp_path / "e",
+        Redactor({}),
     )
     assert result.status is Status.FAILED and result.blocks_launch
     assert (
@@ -103,14 +113,14 @@ def test_dry_run_sql_changes_nothing(target: Path, postgres_url: str) -> None:
     ini = target.parent / "alembic.ini"
     upgrade_to(ini, postgres_url, "0002")
     before = catalog(postgres_url)
-    sql = plan_sql(ini, "DATABASE_URL", postgres_url)
+    sql = plan_sql(ini, {"DATABASE_URL": postgres_url}, postgres_url)
     assert (
         "CREATE TABLE conversations" in sql
         and "UPDATE alembic_version SET version_num='0003'" in sql
     )
     assert catalog(postgres_url) == before
     upgrade_to(ini, postgres_url, "head")
-    assert plan_sql(ini, "DATABASE_URL", postgres_url) == ""
+    assert plan_sql(ini, {"DATABASE_URL": postgres_url}, postgres_url) == ""
 
 
 def test_backup_then_restore_round_trips_schema_and_data(
@@ -143,9 +153,14 @@ def test_revert_downgrades_or_restores_when_a_revision_cannot(
     upgrade_to(ini, postgres_url, "0001")
     schema = catalog(postgres_url)
     result = migrate(
-        ini, "DATABASE_URL", postgres_url, tmp_path / "b", tmp_path / "e", Redactor({})
+        ini,
+        {"DATABASE_URL": postgres_url},
+        postgres_url,
+        tmp_path / "b",
+        tmp_path / "e",
+        Redactor({}),
     )
-    line = revert(ini, "DATABASE_URL", postgres_url, "0001", None, Redactor({}))
+    line = revert(ini, {"DATABASE_URL": postgres_url}, postgres_url, "0001", None, Redactor({}))
     assert line == "database: downgraded to 0001" and catalog(postgres_url) == schema
 
     # A revision with no way down: the backup the gate took is restored instead.
@@ -157,9 +172,14 @@ def test_revert_downgrades_or_restores_when_a_revision_cannot(
         )
     )
     result = migrate(
-        ini, "DATABASE_URL", postgres_url, tmp_path / "b2", tmp_path / "e2", Redactor({})
+        ini,
+        {"DATABASE_URL": postgres_url},
+        postgres_url,
+        tmp_path / "b2",
+        tmp_path / "e2",
+        Redactor({}),
     )
     saved = output_of(result, MigrateOutput).backup
-    line = revert(ini, "DATABASE_URL", postgres_url, "0001", saved, Redactor({}))
+    line = revert(ini, {"DATABASE_URL": postgres_url}, postgres_url, "0001", saved, Redactor({}))
     assert line.startswith("database: downgrade to 0001 failed") and "restored the backup" in line
     assert catalog(postgres_url) == schema

@@ -7,6 +7,7 @@ from pathlib import Path
 from golive.gates.tests import tests as run_gate
 from golive.manifest import Suite, load
 from golive.results import Status
+from tests.conftest import TARGET_ONLY, target_interpreter
 
 
 def test_the_example_suite_passes_with_counts_and_evidence(target: Path, tmp_path: Path) -> None:
@@ -90,3 +91,23 @@ def test_a_suite_over_its_timeout_is_stopped_and_blocks(tmp_path: Path) -> None:
     result = run_gate([suite], tmp_path, tmp_path / "evidence")
     assert result.status is Status.FAILED
     assert "suite slow: command timed out after 1s" in result.summary
+
+
+def test_a_suite_runs_with_the_targets_interpreter(tmp_path: Path) -> None:
+    """`python -m pytest` in a suite's command is the target's python: its tests import what
+    only the target's environment has, and golive's environment lacking it does not matter."""
+    python = target_interpreter(tmp_path / "target-venv")
+    (tmp_path / "test_marker.py").write_text(
+        f"import sys\nimport {TARGET_ONLY}\n\n\ndef test_marker():\n"
+        f"    assert sys.prefix == {TARGET_ONLY}.MARK\n"
+    )
+    suite = Suite(
+        name="unit",
+        command="python -m pytest -q -p no:cacheprovider test_marker.py --junitxml=r/unit.xml",
+        junit=Path("r/unit.xml"),
+    )
+    ours = run_gate([suite], tmp_path, tmp_path / "ours")
+    assert ours.status is Status.FAILED and ours.details[0]["passed"] == 0
+    result = run_gate([suite], tmp_path, tmp_path / "evidence", python=python)
+    assert result.status is Status.PASSED, result.summary
+    assert result.details[0]["passed"] == 1

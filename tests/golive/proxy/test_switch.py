@@ -14,8 +14,9 @@ from golive.backends.process import ProcessBackend
 from golive.envfile import Redactor
 from golive.gates.deploy import PreviousRelease
 from golive.gates.outputs import BuiltRelease, DeployOutput
+from golive.gates.smoke import smoke
 from golive.proxy import NginxProxy, load_routes
-from golive.proxy.switch import deploy_switched, promote, switch_back
+from golive.proxy.switch import critical_smoke, deploy_switched, promote, switch_back
 from golive.results import Status
 from tests.conftest import output_of
 from tests.golive.gates.test_deploy import change_api, pids, prepare
@@ -59,7 +60,7 @@ class World:
         self.live: dict[str, BuiltRelease] = {}
 
     def deploy(self, releases: dict[str, BuiltRelease]) -> DeployOutput:
-        critical = [c for c in self.m.smoke if c.critical]
+        verify = critical_smoke(self.services, self.m.smoke, smoke)
         result = deploy_switched(
             self.services,
             releases,
@@ -68,7 +69,7 @@ class World:
             self.env_dir,
             self.env,
             Redactor({}),
-            critical,
+            verify,
             same_config=[s.name for s in self.services],
         )
         self.last = result

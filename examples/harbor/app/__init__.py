@@ -1,0 +1,1 @@
+"""Harbor: a small inventory API (users and the items they own)."""
