@@ -26,7 +26,7 @@ from golive.report import LaunchReport, NoGo
 from golive.request import LaunchRequest
 from golive.results import GateResult
 from golive.scorecard import decide
-from tasks.deploy import rollback_release
+from tasks.deploy import promote_release, rollback_release
 from tasks.migrate import revert_database
 
 
@@ -97,6 +97,8 @@ def finish(
 ) -> dict[str, Any] | State:
     """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return."""
     report = decide_verdict(ctx, results, rollback)
+    if report.scorecard.go:
+        promote_release(ctx)  # behind the proxy: the releases it replaced stop only now
     ledger = open_ledger()
     if ctx.rehearsal:
         ctx.teardown()

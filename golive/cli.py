@@ -273,10 +273,18 @@ def status(
     from golive.backends import open_backend
     from golive.ledger import open_ledger
     from golive.monitoring.prometheus import running_url
+    from golive.proxy import load_routes
 
     settings.check_environment(environment)
     backend = open_backend(settings.environment_dir(environment), environment)
     running = backend.running()
+    routes = load_routes(settings.environment_dir(environment)).services
+    if routes:  # behind the proxy: a service's releases run under names of their own
+        instances, running = running, {n: r for n, r in running.items() if "." not in n}
+        for name, route in routes.items():
+            serving = route.candidate or route.live
+            if serving is not None and serving.instance in instances:
+                running[name] = serving.release_id
     live = open_ledger().live_releases(environment)
     table = new_table(
         f"{environment} ({backend.kind} backend)",
@@ -291,11 +299,38 @@ def status(
             rel.since.strftime("%Y-%m-%d %H:%M:%S") if rel else "-",
         )
     console().print(table)
+    show_routes(environment)
     url = running_url(settings.environment_dir(environment))
     console().print(f"prometheus: {url or 'not running (golive started none here)'}")
     holder = open_ledger().lock_holder(environment)
     if holder is not None:
         console().print(f"lock: launch {holder.launch_id}, lease until {holder.expires_at} UTC")
+
+
+def show_routes(environment: str) -> None:
+    """Behind the proxy: per service, its public port, the live and candidate releases, their
+    internal ports and their shares of the traffic."""
+    from golive.proxy import load_routes, proxy_running
+
+    env_dir = settings.environment_dir(environment)
+    routes = load_routes(env_dir)
+    if not routes.services:
+        return
+    up = "running" if proxy_running(env_dir) else "NOT running"
+    table = new_table(
+        f"proxy ({up})", ("service", "public port", "live", "candidate", "weights live/candidate")
+    )
+    for name, route in sorted(routes.services.items()):
+        live, cand = route.live, route.candidate
+        weight = route.candidate_weight if cand else 0
+        table.add_row(
+            name,
+            str(route.public_port),
+            f"{live.release_id} :{live.port}" if live else "-",
+            f"{cand.release_id} :{cand.port}" if cand else "-",
+            f"{100 - weight if live else 0}% / {weight if cand else 0}%",
+        )
+    console().print(table)
 
 
 @app.command()

@@ -27,6 +27,7 @@ from golive.gates.deploy import PreviousRelease
 from golive.ledger.store import LiveRelease
 from golive.manifest import Manifest, Service
 from golive.monitoring.prometheus import stop_prometheus
+from golive.proxy import TrafficProxy, open_proxy, stop_proxy
 
 Variant = Literal["full", "soft"]
 
@@ -35,6 +36,8 @@ def stop_environment(environment: str) -> list[str]:
     """Stop every service and the Prometheus golive runs in an environment; what was stopped."""
     backend = open_backend(settings.environment_dir(environment), environment)
     stopped = list(backend.running())
+    if stop_proxy(settings.environment_dir(environment)):
+        stopped.append("proxy")
     backend.stop_all()
     if stop_prometheus(settings.environment_dir(environment)):
         stopped.append("prometheus")
@@ -101,6 +104,10 @@ class LaunchContext:
 
     def backend(self) -> DeployBackend:
         return open_backend(self.environment_dir, self.environment, self.manifest)
+
+    def proxy(self) -> TrafficProxy | None:
+        """The proxy that switches this environment's traffic; None without `[proxy]`."""
+        return open_proxy(self.environment_dir, self.manifest)
 
     def env_values(self) -> dict[str, str]:
         """The production env file's values, with the database placed in this environment;
@@ -199,6 +206,7 @@ class LaunchContext:
     def teardown(self) -> None:
         """Stop everything this environment runs and delete its data (a rehearsal's own
         PostgreSQL database too); keep the service logs, redacted and private, as evidence."""
+        stop_proxy(self.environment_dir)
         self.backend().stop_all()
         stop_prometheus(self.environment_dir)
         with contextlib.suppress(Exception):  # gone already, or never made: nothing to drop

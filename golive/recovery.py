@@ -26,6 +26,7 @@ from golive.ledger.models import EnvironmentLock, Launch, utcnow
 from golive.migrations import open_migrations
 from golive.monitoring import MonitoringError
 from golive.monitoring.prometheus import find_binary, running_url, start_prometheus
+from golive.proxy.switch import switch_back
 
 
 def recover(
@@ -137,6 +138,13 @@ def serve_last_good(ctx: LaunchContext, ledger: Ledger) -> list[str]:
     """Every service running its last GO release; a service with none is stopped."""
     live = ledger.live_releases(ctx.environment)
     backend = ctx.backend()
+    proxy = ctx.proxy()
+    if proxy is not None:  # the proxy routes to the last GO release again, started if need be
+        services = ctx.manifest.services_in_start_order()
+        previous = ctx.previous_releases(live)
+        return [
+            o.line for o in switch_back(services, previous, backend, proxy, ctx.environment_dir)
+        ]
     running = backend.running()
     wrong = [
         svc

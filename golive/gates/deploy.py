@@ -1,13 +1,14 @@
-"""Deploy gate: start a release's services in depends_on order and wait for each to be healthy.
+"""Deploy gate: replace a release's changed services one at a time, in depends_on order, and
+wait for each to be healthy; a service whose release did not change is never touched.
 
-Nothing is left half-deployed: a port taken by something else fails before anything stops;
-a service that never gets healthy stops every service this deploy started. Putting the
-previous release back is `rollback`, which the flow calls after a NO-GO.
+A port taken by something else fails before anything stops; a service that never gets healthy
+is stopped, and the flow's rollback (after the NO-GO) puts the previous releases back.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +40,12 @@ def deploy(
     backend: DeployBackend,
     env: dict[str, str],
     redact: Redactor,
+    same_config: Collection[str] = (),
 ) -> GateResult:
-    """The deploy gate: stop what runs, start each release in order, wait for its health."""
+    """The deploy gate: replace each changed service, one at a time in depends_on order, and
+    wait for its health. A service already running the release it is given, with the
+    configuration it is given (`same_config` names those whose configuration did not change),
+    is left alone (same process or container), so it keeps serving through the launch."""
     started = time.monotonic()
     ours = backend.running()
     for svc in services:
@@ -52,13 +57,24 @@ def deploy(
                 output=DeployOutput(),
                 duration_s=time.monotonic() - started,
             )
-    replaced = tuple(s.name for s in services if s.name in ours)
-    for svc in reversed(services):  # the previous release gives way, dependants first
-        backend.stop(svc.name)
-    rows: list[dict[str, object]] = []
-    for svc in services:
+    unchanged = tuple(
+        s.name
+        for s in services
+        if s.name in same_config and ours.get(s.name) == releases[s.name].release_id
+    )
+    changed = [s for s in services if s.name not in unchanged]
+    replaced = tuple(s.name for s in changed if s.name in ours)
+    rows: list[dict[str, object]] = [
+        {"service": n, "release": ours[n], "port": "", "healthy": "unchanged", "seconds": 0}
+        for n in unchanged
+    ]
+    done: list[str] = []
+    for svc in changed:
         rel = releases[svc.name]
         t0 = time.monotonic()
+        # Only this service gives way, and only now: the others keep serving meanwhile.
+        backend.stop(svc.name)
+        done.append(svc.name)
         problem = start_and_wait(backend, svc, Path(rel.path), rel.release_id, env)
         rows.append(
             {
@@ -71,22 +87,25 @@ def deploy(
         )
         if problem:
             tail = redact(backend.log_tail(svc.name, 1))
-            started_names = tuple(s.name for s in services[: len(rows)])
-            for name in reversed(started_names):
-                backend.stop(name)
+            backend.stop(svc.name)  # the previous release comes back with the rollback
             return failed(
                 GATE,
                 f"service {svc.name} did not become healthy: {problem}"
                 + (f"; last log line: {tail}" if tail else ""),
                 details=rows,
-                output=DeployOutput(started=started_names, replaced=replaced),
+                output=DeployOutput(
+                    started=tuple(done),
+                    replaced=tuple(n for n in replaced if n in done),
+                    unchanged=unchanged,
+                ),
                 duration_s=time.monotonic() - started,
             )
+    note = f"; {len(unchanged)} unchanged: " + ", ".join(unchanged) if unchanged else ""
     return passed(
         GATE,
-        f"{len(services)} service(s) healthy: " + ", ".join(s.name for s in services),
+        f"{len(changed)} service(s) healthy: " + ", ".join(s.name for s in changed) + note,
         details=rows,
-        output=DeployOutput(started=tuple(s.name for s in services), replaced=replaced),
+        output=DeployOutput(started=tuple(done), replaced=replaced, unchanged=unchanged),
         duration_s=time.monotonic() - started,
     )
 
@@ -100,16 +119,28 @@ class PreviousRelease:
 
 
 def rollback(
-    services: list[Service], previous: dict[str, PreviousRelease], backend: DeployBackend
+    services: list[Service],
+    previous: dict[str, PreviousRelease],
+    backend: DeployBackend,
+    untouched: Collection[str] = (),
 ) -> list[ServiceRollback]:
-    """Stop the new release and start each service's previous release again, as it was built
-    (its own command, port and health path, not the new manifest's) and with the configuration
-    it ran with (not the new env file's): what happened to each."""
+    """Put each service's previous release back, one at a time in depends_on order, as it was
+    built (its own command, port and health path, not the new manifest's) and with the
+    configuration it ran with (not the new env file's): what happened to each. A service the
+    deploy left `untouched` that still runs its previous release is left alone."""
     outcomes = []
-    for svc in reversed(services):
-        backend.stop(svc.name)
+    running = backend.running()
     for svc in services:
         before = previous.get(svc.name)
+        if (
+            before is not None
+            and svc.name in untouched
+            and running.get(svc.name) == before.release.release_id
+        ):
+            rid = before.release.release_id
+            outcomes.append(ServiceRollback(service=svc.name, outcome="kept", release_id=rid))
+            continue
+        backend.stop(svc.name)
         if before is None:
             outcomes.append(ServiceRollback(service=svc.name, outcome="stopped"))
             continue

@@ -70,10 +70,12 @@ class BuildOutput(GateOutput):
 
 class DeployOutput(GateOutput):
     """started: services this deploy started (healthy or not); replaced: services whose running
-    release it stopped first. A deploy that replaced nothing has nothing to roll back."""
+    release it stopped first; unchanged: services already running the release, left alone.
+    A deploy that replaced nothing has nothing to roll back."""
 
     started: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
 
 
 class MonitorOutput(GateOutput):
@@ -124,7 +126,8 @@ class ServiceRollback(GateOutput):
     """What the rollback did to one service: its previous release serving again, or not."""
 
     service: str
-    outcome: Literal["restored", "failed", "stopped"]  # stopped: no earlier release to restore
+    # stopped: no earlier release to restore; kept: it was still serving, left alone
+    outcome: Literal["restored", "failed", "stopped", "kept"]
     release_id: str | None = None
     problem: str = ""
 
@@ -134,6 +137,8 @@ class ServiceRollback(GateOutput):
         if self.outcome == "stopped":
             return f"{self.service}: stopped (no earlier release to restore)"
         rid = (self.release_id or "?")[:8]
+        if self.outcome == "kept":
+            return f"{self.service}: release {rid} still serving (left alone)"
         if self.outcome == "failed":
             return f"{self.service}: release {rid} FAILED to restart: {self.problem}"
         return f"{self.service}: release {rid} serving again"

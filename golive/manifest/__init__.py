@@ -19,6 +19,7 @@ from golive.errors import ManifestError
 from golive.manifest.checks import AllowlistEntry, Audit, Suite
 from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, UrlPath
 from golive.manifest.monitoring import MetricCheck, Monitoring
+from golive.manifest.proxy import ProxySettings
 from golive.manifest.services import DockerSettings, Service
 from golive.manifest.system import Database, EnvFiles, Target
 from golive.manifest.traffic import REFERENCE, LoadProfile, SmokeCheck, check_captures
@@ -38,6 +39,7 @@ __all__ = [
     "MetricCheck",
     "Monitoring",
     "Name",
+    "ProxySettings",
     "Service",
     "SmokeCheck",
     "Strict",
@@ -62,6 +64,7 @@ class Manifest(Strict):
     )
     docker: DockerSettings = Field(default_factory=DockerSettings)
     monitoring: Monitoring = Monitoring()
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 
@@ -90,6 +93,11 @@ class Manifest(Strict):
                 " service its own"
             )
         self._no_dependency_cycle()
+        if self.proxy.kind != "none" and self.backend != "process":
+            raise ValueError(
+                "proxy.kind: the proxy runs releases side by side on the process backend only;"
+                ' set backend = "process" or remove [proxy]'
+            )
         return self
 
     def _no_dependency_cycle(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +15,10 @@ from golive.envfile import Redactor, read_env
 from golive.gates.build import build
 from golive.gates.deploy import PreviousRelease, deploy, rollback
 from golive.gates.migrate import migrate
-from golive.gates.outputs import BuiltRelease
+from golive.gates.outputs import BuiltRelease, DeployOutput
 from golive.manifest import Manifest, load
 from golive.results import Status
-from tests.conftest import releases_of
+from tests.conftest import output_of, releases_of
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_a_port_taken_by_another_process_fails_before_anything_changes(
     assert ProcessBackend(env_dir).running() == {}
 
 
-def test_a_service_that_exits_fails_and_stops_what_was_started(target: Path, env_dir: Path) -> None:
+def test_a_service_that_exits_fails_and_is_stopped(target: Path, env_dir: Path) -> None:
     m, releases, env = prepare(target, env_dir)
     secret = "sk_test_" + "Z" * 40
     env["PAYMENT_SECRET_KEY"] = secret
@@ -90,7 +91,8 @@ def test_a_service_that_exits_fails_and_stops_what_was_started(target: Path, env
     assert result.status is Status.FAILED and result.blocks_launch
     assert "service payments did not become healthy: exited with code" in result.summary
     assert secret not in result.summary
-    assert backend.running() == {}
+    # api, started before it, keeps serving until the flow's rollback; payments is stopped.
+    assert backend.running() == {"api": releases["api"].release_id}
 
 
 def test_rollback_brings_the_previous_release_back(target: Path, env_dir: Path) -> None:
@@ -103,3 +105,63 @@ def test_rollback_brings_the_previous_release_back(target: Path, env_dir: Path) 
         f"api: release {releases['api'].release_id[:8]} serving again"
     ]
     assert backend.running() == {"api": releases["api"].release_id}
+
+
+def pids(env_dir: Path) -> dict[str, int]:
+    """The process id of each service the process backend runs (from its state files)."""
+    return {
+        p.stem: int(json.loads(p.read_text())["pid"]) for p in sorted((env_dir / "run").glob("*"))
+    }
+
+
+def change_api(target: Path, m: Manifest, env_dir: Path, n: int) -> dict[str, BuiltRelease]:
+    """A new release of api (one more line in its source); the others as they were."""
+    with (target.parent / "services" / "api" / "app.py").open("a") as f:
+        f.write(f"\n# change {n}\n")
+    return releases_of(build(m, m.services_in_start_order(), env_dir.parent / "releases"))
+
+
+def test_an_unchanged_service_keeps_its_process_through_deploy_and_rollback(
+    target: Path, env_dir: Path
+) -> None:
+    m, first, env = prepare(target, env_dir)
+    services, backend = m.services_in_start_order(), ProcessBackend(env_dir)
+    assert deploy(services, first, backend, env, Redactor({})).status is Status.PASSED
+    before = pids(env_dir)
+    second = change_api(target, m, env_dir, 1)
+    assert second["api"].release_id != first["api"].release_id
+    assert second["payments"] == first["payments"]
+
+    names = [s.name for s in services]
+    result = deploy(services, second, backend, env, Redactor({}), same_config=names)
+    assert result.status is Status.PASSED, result.summary
+    out = output_of(result, DeployOutput)
+    assert out.started == ("api",) and out.replaced == ("api",)
+    assert set(out.unchanged) == {"payments", "assistant"}
+    after = pids(env_dir)
+    assert after["payments"] == before["payments"]
+    assert after["assistant"] == before["assistant"]
+    assert after["api"] != before["api"]
+    assert backend.running()["api"] == second["api"].release_id
+
+    previous = {name: PreviousRelease(rel, env) for name, rel in first.items()}
+    lines = [o.line for o in rollback(services, previous, backend, out.unchanged)]
+    assert lines[0] == f"api: release {first['api'].release_id[:8]} serving again"
+    assert "payments: release" in lines[1] and "still serving (left alone)" in lines[1]
+    back = pids(env_dir)
+    assert back["payments"] == before["payments"] and back["api"] != after["api"]
+    assert backend.running() == {n: r.release_id for n, r in first.items()}
+
+
+def test_a_changed_configuration_restarts_a_service_of_the_same_release(
+    target: Path, env_dir: Path
+) -> None:
+    m, releases, env = prepare(target, env_dir)
+    services, backend = m.services_in_start_order(), ProcessBackend(env_dir)
+    assert deploy(services, releases, backend, env, Redactor({})).status is Status.PASSED
+    before = pids(env_dir)
+    others = [s.name for s in services if s.name != "api"]  # api's configuration changed
+    result = deploy(services, releases, backend, env, Redactor({}), same_config=others)
+    assert output_of(result, DeployOutput).started == ("api",)
+    after = pids(env_dir)
+    assert after["api"] != before["api"] and after["payments"] == before["payments"]
