@@ -100,7 +100,7 @@ def pg_create(production_url: str, name: str, purpose: str = "rehearsal") -> boo
     except SQLAlchemyError as exc:
         raise OperationFailed(
             f"cannot create the {purpose} database {name} on production's server "
-            f"({type(exc).__name__}); its role needs CREATEDB"
+            f"({type(exc).__name__}: {_reason(exc)})"
         ) from None
     finally:
         engine.dispose()
@@ -146,3 +146,12 @@ def follow_ports(values: dict[str, str], moved: dict[int, int]) -> dict[str, str
         return f"{m.group(1)}:{moved.get(port, port)}"
 
     return {k: pattern.sub(swap, v) for k, v in values.items()}
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """Why PostgreSQL refused, in words that name no URL or password: a refused CREATE is the
+    role's missing CREATEDB; anything else is the server or the login."""
+    orig = getattr(exc, "orig", None)
+    if type(orig).__name__ == "InsufficientPrivilege":
+        return "its role needs CREATEDB"
+    return "the server cannot be reached or refused the login; check the database settings"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from prefect import task
@@ -16,9 +18,15 @@ from golive.results import RESULT_FORMAT, GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """A hash of the target's source tree and of each suite's command."""
-    m = parameters["ctx"].manifest
+    """A hash of the target's source tree, of each suite's command and settings, and of the
+    env values a suite gets (their digest, never the values): a suite with a database or
+    `${KEY}` values runs against this env, so a changed password or host runs it again."""
+    ctx = parameters["ctx"]
+    m = ctx.manifest
     commands = [s.model_dump_json() for s in m.suites]
+    if any(s.database != "none" or s.env for s in m.suites):
+        values = json.dumps(sorted(ctx.env_values().items()))
+        commands.append("env:" + hashlib.sha256(values.encode()).hexdigest())
     commands.append(f"pass_env:{','.join(m.env.pass_env)}")
     commands.append(f"database:{m.database.model_dump_json()}")
     commands.append(f"python:{m.python}")

@@ -93,7 +93,8 @@ def audit(
     """Audit the requirements and lock files spec names (relative to root) under its policy;
     with `installed`, what `python` (the target's interpreter) has installed too."""
     started = time.monotonic()
-    if not spec.requirements and not spec.npm_lockfiles:  # the manifest says why: not a pass
+    nothing = not (spec.requirements or spec.npm_lockfiles or spec.installed)
+    if nothing:  # the manifest says why (not_audited): not a pass
         return warned(GATE, f"nothing audited: {spec.not_audited.strip()}", score=50)
     private_dir(evidence_dir)
     scans = _Scans()
