@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install and start PostgreSQL for the tests, with a role that may create databases.
+# Install and start PostgreSQL for the tests, with a role that may create databases and roles.
 # The tests read GOLIVE_TEST_POSTGRES_URL; each test creates and drops its own database.
 set -euo pipefail
 if [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
@@ -17,4 +17,6 @@ for _ in $(seq 1 30); do
 done
 su postgres -c "psql -qAtc \"SELECT 1 FROM pg_roles WHERE rolname='golive'\"" | grep -q 1 ||
   su postgres -c "psql -qc \"CREATE ROLE golive LOGIN CREATEDB PASSWORD 'golive-test-only'\""
+# CREATEROLE: a test gives a launched project a role of its own with a strong password.
+su postgres -c "psql -qc \"ALTER ROLE golive CREATEROLE\"" >/dev/null
 echo "postgresql+psycopg://golive:golive-test-only@127.0.0.1:5432/postgres"
