@@ -128,3 +128,12 @@ def raise_if_interrupted() -> None:
     handle = current()
     if handle is not None:
         handle.raise_if_interrupted()
+
+
+def interruption() -> str | None:
+    """Why the current gate was cut short ("tests cancelled: configure failed"), or None: a
+    gate's task then ends Cancelled, never Completed, so no half result is cached."""
+    handle = current()
+    if handle is None or not handle.interrupted:
+        return None
+    return f"{handle.gate} cancelled: {handle.scope.reason}"

@@ -10,9 +10,10 @@ from typing import Any
 
 from prefect import task
 from prefect.context import TaskRunContext
+from prefect.states import Failed
 
 from golive.audit.installed import target_python
-from golive.cancel import raise_if_interrupted
+from golive.cancel import interruption
 from golive.context import LaunchContext
 from golive.gates.audit import audit, audit_cache_key
 from golive.results import RESULT_FORMAT, GateResult
@@ -32,5 +33,8 @@ def audit_gate(ctx: LaunchContext) -> GateResult:
     m = ctx.manifest
     python = target_python(m.target, m.root)
     result = audit(m.audit, m.root, ctx.evidence_dir("audit"), python=python)
-    raise_if_interrupted()  # pip-audit stopped half-way: no result, so nothing is cached
+    if why := interruption():  # pip-audit stopped half-way: no result, so nothing is cached
+        # A returned state is the task run's final state; Prefect caches no Failed one, and
+        # unlike a raised error it logs no traceback. The flow reports the gate cancelled.
+        return Failed(message=why)  # type: ignore[return-value]
     return result

@@ -8,8 +8,9 @@ from typing import Any
 
 from prefect import task
 from prefect.context import TaskRunContext
+from prefect.states import Failed
 
-from golive.cancel import raise_if_interrupted
+from golive.cancel import interruption
 from golive.context import LaunchContext
 from golive.gates.tests import SuiteDatabases, tests
 from golive.hashing import tree_digest
@@ -44,5 +45,8 @@ def tests_gate(ctx: LaunchContext) -> GateResult:
         m.database.seed,
     )
     result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world, m.python)
-    raise_if_interrupted()  # a suite stopped half-way: no result, so nothing is cached
+    if why := interruption():  # a suite stopped half-way: no result, so nothing is cached
+        # A returned state is the task run's final state; Prefect caches no Failed one, and
+        # unlike a raised error it logs no traceback. The flow reports the gate cancelled.
+        return Failed(message=why)  # type: ignore[return-value]
     return result
