@@ -26,7 +26,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from tests.bundled_examples.test_harbor import HARBOR, HEAD, SUPERUSER, harbor_python
+from tests.bundled_examples.test_harbor import (
+    HARBOR,
+    HEAD,
+    SUPERUSER,
+    harbor_python,
+    harbor_settings,
+)
 from tests.conftest import POSTGRES_DEFAULT, missing, run_golive
 
 pytestmark = pytest.mark.slow
@@ -140,25 +146,8 @@ def test_a_production_launch_of_harbor_as_it_is_is_go(
     harbor: Path, home: Path, harbor_database: URL
 ) -> None:
     password = harbor_database.password or ""
-    write_env(
-        harbor,
-        {
-            "DOMAIN": "harbor.example.com",
-            "ENVIRONMENT": "production",
-            "PROJECT_NAME": "Harbor",
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "FIRST_SUPERUSER": SUPERUSER,
-            "FIRST_SUPERUSER_PASSWORD": secrets.token_urlsafe(24),
-            "POSTGRES_SERVER": harbor_database.host or "127.0.0.1",
-            "POSTGRES_PORT": str(harbor_database.port or 5432),
-            "POSTGRES_USER": harbor_database.username or "",
-            "POSTGRES_PASSWORD": password,
-            "POSTGRES_DB": harbor_database.database or "",
-            "SMTP_HOST": "",
-            "SMTP_PORT": "587",
-            "SENTRY_DSN": "",
-        },
-    )
+    url = harbor_database.render_as_string(hide_password=False)
+    write_env(harbor, {**harbor_settings(url), "DOMAIN": "harbor.example.com"})
     before = set(harbor.rglob("*"))
     done, report = launch(harbor, home)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
