@@ -73,3 +73,20 @@ def test_cli_startup_prints_its_ratio_lines() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("golive --help", "golive run bogus"):
         assert re.search(rf"^ratio {name}/python: \d+\.\dx$", done.stdout, re.M), done.stdout
+
+
+def test_launch_overhead_prints_its_ratios() -> None:
+    """Four soft rehearsals against one managed server: it runs and prints the goal ratios."""
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "launch_overhead.py"), "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert re.search(r"^ratio cold wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
+    assert re.search(r"^ratio warm wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
+    assert re.search(r"^config error +NO-GO", done.stdout, re.M), done.stdout
+    assert re.search(r"^warm +GO", done.stdout, re.M), done.stdout

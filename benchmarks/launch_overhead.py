@@ -1,0 +1,133 @@
+"""What golive adds to the work its gates do: three rehearsals of the bundled example against one
+running Prefect server, side by side in one run.
+
+- cold: after a change to every cached input (requirements, every service's source), so audit,
+  tests and build run again;
+- warm: nothing changed, so audit, tests and build come from the cache;
+- config error: a placeholder secret, NO-GO at configure (fail fast stops the rest).
+
+For each: the wall time from command start to exit, the sum of the gate durations (what a serial
+script of the same commands would take), the critical path of the DAG (Hour 1: configure then
+migrate beside audit and tests; Hour 2: build, deploy, monitor, smoke, load, metrics one after
+another), wall / sum, and the overhead (wall - critical path). Then the issue's goals as ratios:
+cold wall / cold sum, warm wall / cold sum. Nothing is asserted: timings depend on the machine.
+
+    .venv/bin/python benchmarks/launch_overhead.py           # full rehearsals
+    .venv/bin/python benchmarks/launch_overhead.py --quick   # soft rehearsals (no load test)
+
+Needs the example's own virtualenv (`make example-venv`); exits 2 saying so when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "azora"
+HOUR_TWO = ("build", "deploy", "monitor", "smoke", "load", "metrics")
+
+
+def golive(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "golive.cli", *args]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+
+
+def copy_example(dest: Path) -> Path:
+    """A private copy of the example, its virtualenv linked in (a venv does not move)."""
+    ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "*.db")
+    shutil.copytree(EXAMPLE, dest, ignore=ignore)
+    (dest / ".venv").symlink_to(EXAMPLE / ".venv")
+    (dest / ".env.production").chmod(0o600)
+    return dest / "launch.toml"
+
+
+def change_every_cached_input(target: Path) -> None:
+    """A comment added to the requirements and to each service's code: new cache keys."""
+    stamp = f"\n# benchmark {time.time_ns()}\n"
+    for path in [target / "requirements.txt", *sorted((target / "services").glob("*/app.py"))]:
+        path.write_text(path.read_text() + stamp)
+
+
+def critical_path(durations: dict[str, float]) -> float:
+    hour_one = max(
+        durations.get("configure", 0) + durations.get("migrate", 0),
+        durations.get("audit", 0),
+        durations.get("tests", 0),
+    )
+    return hour_one + sum(durations.get(g, 0) for g in HOUR_TWO)
+
+
+def launch(manifest: Path, variant: str, env: dict[str, str], report: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    done = golive(
+        ["run", variant, "--manifest", str(manifest), "--rehearsal", "--report-json", str(report)],
+        env,
+    )
+    wall = time.perf_counter() - started
+    if not report.is_file():
+        sys.exit(f"launch_overhead: the launch wrote no report: {done.stderr.strip()[-500:]}")
+    gates = {g["gate"]: float(g["duration_s"]) for g in json.loads(report.read_text())["gates"]}
+    verdict = json.loads(report.read_text())["verdict"]
+    return {
+        "wall": wall,
+        "sum": sum(gates.values()),
+        "path": critical_path(gates),
+        "verdict": verdict,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="soft rehearsals, no load test")
+    args = parser.parse_args()
+    if not (EXAMPLE / ".venv" / "bin" / "python").exists():
+        print("launch_overhead: examples/azora/.venv is missing; run `make example-venv`")
+        sys.exit(2)
+    variant = "soft" if args.quick else "full"
+    with tempfile.TemporaryDirectory(prefix="golive-bench-") as tmp:
+        work = Path(tmp)
+        env = {**os.environ, "GOLIVE_HOME": str(work / "home"), "PREFECT_HOME": str(work / "ph")}
+        env.pop("PREFECT_API_URL", None)  # the managed server under this GOLIVE_HOME
+        manifest = copy_example(work / "azora")
+        try:
+            started = golive(["server", "start"], env)
+            if started.returncode != 0:
+                sys.exit(f"launch_overhead: no Prefect server: {started.stderr.strip()[-300:]}")
+            launch(manifest, variant, env, work / "prime.json")  # fills the caches: not counted
+            change_every_cached_input(manifest.parent)
+            runs = {"cold": launch(manifest, variant, env, work / "cold.json")}
+            runs["warm"] = launch(manifest, variant, env, work / "warm.json")
+            secrets = manifest.parent / ".env.production"
+            secrets.write_text(
+                secrets.read_text().replace("JWT_SECRET=", "JWT_SECRET=changeme\n#", 1)
+            )
+            runs["config error"] = launch(manifest, variant, env, work / "error.json")
+        finally:
+            golive(["down", "--environment", "production-rehearsal"], env)
+            golive(["server", "stop"], env)
+    columns = ("wall", "sum", "path")
+    header = " ".join(f"{c:>7}" for c in columns)
+    print(f"{'run':<13} {'verdict':<6} {header} {'wall/sum':>9} {'overhead':>9}")
+    for name, r in runs.items():
+        ratio = r["wall"] / r["sum"] if r["sum"] else float("inf")
+        print(
+            f"{name:<13} {r['verdict']:<6} {r['wall']:>6.1f}s {r['sum']:>6.1f}s {r['path']:>6.1f}s"
+            f" {ratio:>9.2f} {r['wall'] - r['path']:>8.1f}s"
+        )
+    cold = runs["cold"]
+    print(f"ratio cold wall/cold sum: {cold['wall'] / cold['sum']:.2f} (goal <= 0.75)")
+    print(f"ratio warm wall/cold sum: {runs['warm']['wall'] / cold['sum']:.2f} (goal <= 0.5)")
+    print(f"config-error wall: {runs['config error']['wall']:.1f}s (goal <= 3 s)")
+
+
+if __name__ == "__main__":
+    main()
