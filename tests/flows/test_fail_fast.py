@@ -6,6 +6,7 @@ nothing is migrated; a gate taken from the cache says so and reports this run's 
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,10 @@ def gates_by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_a_cached_gate_says_so_and_reports_its_own_duration(target: Path) -> None:
+    # Inputs no other test of the session has: an earlier launch of the example (whose audit
+    # may finish before a fail-fast cancel) must not have filled this cache already.
+    requirements = target.parent / "requirements.txt"
+    requirements.write_text(requirements.read_text() + f"# {uuid.uuid4().hex}\n")
     request = LaunchRequest(manifest=str(target), variant="soft", rehearsal=True)
     first = gates_by_name(run_launch(request))
     report = run_launch(request)
