@@ -95,6 +95,9 @@ def test_a_service_never_healthy_fails_and_stops_what_was_started(
     result = deploy(m.services_in_start_order(), releases, backend, env, Redactor({}))
     assert result.status is Status.FAILED and result.blocks_launch
     assert "service payments did not become healthy: not healthy within 4s" in result.summary
+    # Deploy stops the failing service; the ones it already replaced serve until the undo.
+    assert "payments" not in backend.running()
+    rollback(m.services_in_start_order(), {}, backend)  # a first release: nothing to put back
     assert backend.running() == {}
     scope = {"label": f"golive.scope={backend.scope}"}
     assert images.client().containers.list(all=True, filters=scope) == []  # removed, not stopped
