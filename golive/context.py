@@ -71,6 +71,11 @@ class LaunchContext:
         return settings.environment_dir(self.environment)
 
     @property
+    def test_databases_dir(self) -> Path:
+        """Where the suites' disposable databases are noted while they exist (golive.disposable)."""
+        return self.environment_dir / "test-databases"
+
+    @property
     def data_dir(self) -> Path:
         return private_dir(self.environment_dir / "data")
 

@@ -5,6 +5,8 @@ makes a database of its own (PostgreSQL: `golive_test_<hex>` on production's ser
 way a rehearsal's is, golive.rehearsal; SQLite: a file in a private temporary folder), hands
 the suite an env whose database keys point at it (golive.database_url.with_database: the URL
 key, or the composed URL's database key), and drops it when the suite ends, whatever happened.
+A PostgreSQL one is also noted in the environment's folder while it exists, so that recovery
+after a kill -9 (when no `finally` ran) drops it: `drop_leftovers`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from golive.database_url import DatabaseUrl, render
 from golive.errors import InputError, OperationFailed
+from golive.files import write_private
 from golive.rehearsal import DISPOSABLE_PREFIX, drop_database, pg_create
 
 
@@ -30,9 +33,12 @@ def new_name() -> str:
 
 
 @contextmanager
-def disposable_database(source: DatabaseUrl, env: Mapping[str, str]) -> Iterator[dict[str, str]]:
+def disposable_database(
+    source: DatabaseUrl, env: Mapping[str, str], notes: Path | None = None
+) -> Iterator[dict[str, str]]:
     """env pointing at a new, empty database beside the one env names; dropped on exit (also
-    when the body raises or times out). Production's database is not touched."""
+    when the body raises or times out). Production's database is not touched. notes: a folder
+    where a PostgreSQL database's name is kept while it exists (only its name: no password)."""
     url = source.compose(env)
     if not url:
         raise InputError(
@@ -54,6 +60,8 @@ def disposable_database(source: DatabaseUrl, env: Mapping[str, str]) -> Iterator
             f"a disposable database is made on SQLite or PostgreSQL, not {backend}; give the "
             'suite database = "none" or "production"'
         )
+    # Noted before it is made: a kill between the two leaves a note whose drop finds nothing.
+    note = write_private(notes / name, "") if notes is not None else None
     pg_create(url, name, "test suite's disposable")
     try:
         yield source.with_database(env, name)
@@ -65,3 +73,25 @@ def disposable_database(source: DatabaseUrl, env: Mapping[str, str]) -> Iterator
                 f"cannot drop the disposable database {name} ({type(exc).__name__}); drop it "
                 "by hand"
             ) from None
+        if note is not None:
+            note.unlink(missing_ok=True)
+
+
+def drop_leftovers(server_url: str, notes: Path) -> list[str]:
+    """Drop the disposable databases noted in notes (a killed launch's suites never dropped
+    them) on the server of server_url; one line per database. Only names golive makes are
+    dropped (golive.rehearsal.drop_database checks the prefix)."""
+    if not server_url or not notes.is_dir():
+        return []
+    lines = []
+    for note in sorted(notes.iterdir()):
+        if not note.name.startswith(DISPOSABLE_PREFIX):
+            continue
+        try:
+            drop_database(render(make_url(server_url).set(database=note.name)))
+        except SQLAlchemyError as exc:
+            lines.append(f"test database {note.name}: cannot be dropped ({type(exc).__name__})")
+            continue
+        note.unlink(missing_ok=True)
+        lines.append(f"test database {note.name} left by the suites dropped")
+    return lines

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from golive import runner
 from golive.context import LaunchContext
+from golive.disposable import drop_leftovers
 from golive.errors import GoliveError
 from golive.gates.deploy import rollback
 from golive.gates.migrate import revert_with
@@ -44,10 +45,12 @@ def recover(
     if ctx is None:
         lines.append(f"manifest of launch {launch.id} cannot be loaded: database and services left")
     elif launch.rehearsal:
+        lines += drop_leftovers(ctx.database_url(), ctx.test_databases_dir)
         ctx.teardown()
         ledger.retire_environment(launch.environment)
         lines.append(f"rehearsal environment {launch.environment} torn down")
     else:
+        lines += drop_leftovers(ctx.database_url(), ctx.test_databases_dir)
         lines += revert_database(ctx, launch, ledger)
         lines += serve_last_good(ctx, ledger)
         lines += watch_last_good(ctx, ledger)

@@ -43,6 +43,7 @@ def tests_gate(ctx: LaunchContext) -> GateResult:
         m.database.source,
         lambda env: open_migrations(m, env, ctx.redactor()),
         m.database.seed,
+        ctx.test_databases_dir,
     )
     result = tests(m.suites, m.root, ctx.evidence_dir("tests"), m.env.pass_env, world, m.python)
     if why := interruption():  # a suite stopped half-way: no result, so nothing is cached

@@ -115,6 +115,7 @@ class SuiteDatabases:
     source: DatabaseUrl
     migrations: Callable[[Mapping[str, str]], Migrations]
     seed: str | None = None
+    notes: Path | None = None  # where disposable databases are noted while they exist
 
 
 @contextmanager
@@ -127,7 +128,7 @@ def suite_database(suite: Suite, world: SuiteDatabases | None) -> Iterator[dict[
     if suite.database == "production":
         yield dict(world.env)
         return
-    with disposable_database(world.source, world.env) as env:
+    with disposable_database(world.source, world.env, world.notes) as env:
         migrate_disposable(world, env)
         yield env
 
