@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from golive.errors import Frozen
 from golive.manifest.freeze import DAYS, Freeze
 
 
@@ -67,3 +68,24 @@ def refusal(freezes: list[Freeze], environment: str, now: datetime) -> str | Non
         f"({window.describe()}); launch later, rehearse (--rehearsal), or pass "
         '--override-freeze "why"'
     )
+
+
+def check_freeze(
+    freezes: list[Freeze],
+    environment: str,
+    *,
+    rehearsal: bool,
+    override: str | None,
+    now: datetime,
+) -> Freeze | None:
+    """Before a launch opens: raise Frozen when a window holds `environment` and nobody
+    overrode it; return the window an override lets the launch through (None: no window, or
+    a rehearsal)."""
+    if rehearsal:
+        return None
+    line = refusal(freezes, environment, now)
+    if line is None:
+        return None
+    if override is None or not override.strip():
+        raise Frozen(line)
+    return active_window(freezes, now)

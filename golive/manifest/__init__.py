@@ -35,6 +35,7 @@ __all__ = [
     "DockerSettings",
     "EnvFiles",
     "EnvKey",
+    "Freeze",
     "LoadProfile",
     "Manifest",
     "MetricCheck",
