@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -195,3 +196,11 @@ def test_checks_that_do_not_fit_their_kind_are_refused(
     with pytest.raises(ValidationError) as err:
         check("/x", **fields)
     assert problem in str(err.value)
+
+
+def test_the_readmes_examples_are_valid() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Security smoke checks") :]
+    example = tomllib.loads(section.split("```toml\n", 1)[1].split("```", 1)[0])
+    kinds = [SmokeCheck.model_validate(c).kind for c in example["smoke"]]
+    assert kinds == ["rate-limit", "auth-required", "headers"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,3 +76,17 @@ def test_toml_datetimes_load(target: Path) -> None:
     )
     (window,) = load(target).freeze
     assert window.reason == "holidays" and window.end == datetime(2026, 12, 26, 23, tzinfo=UTC)
+
+
+def readme_toml(heading: str) -> dict[str, Any]:
+    """The first TOML example under a README heading, parsed."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(heading) :]
+    return tomllib.loads(section.split("```toml\n", 1)[1].split("```", 1)[0])
+
+
+def test_the_readmes_freeze_example_is_valid() -> None:
+    absolute, weekly = (
+        Freeze.model_validate(f) for f in readme_toml("### Freeze windows")["freeze"]
+    )
+    assert not absolute.weekly and weekly.days == ["fri", "sat", "sun"]
