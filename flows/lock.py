@@ -12,9 +12,10 @@ a run that crashed, was cancelled or interrupted.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -29,8 +30,11 @@ from prefect.runtime import flow_run as current_run
 
 from golive.context import LaunchContext
 from golive.errors import EnvironmentBusy
+from golive.freeze import check_freeze
 from golive.ledger import open_ledger
 from golive.ledger.models import EnvironmentLock, utcnow
+from golive.ledger.overrides import record_freeze_override
+from golive.manifest import Freeze
 from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
 from golive.transient import retry_transient
@@ -46,6 +50,9 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
     ledger = open_ledger()
     run_id = current_run.get_id()
     existing = ledger.launch_for_flow_run(run_id) if run_id else None
+    # Only a new launch is held back: a staged run that Prefect re-runs after its approval
+    # already went through (or past) the freeze check.
+    overridden = None if existing else frozen_or_overridden(request, spec.freeze)
     launch_id = (
         existing.id
         if existing
@@ -58,6 +65,11 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
             manifest=str(Path(request.manifest).resolve()),
         )
     )
+    if overridden is not None:
+        who = os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
+        why = request.override_freeze or ""
+        record_freeze_override(ledger, environment, launch_id, who, why)
+        get_run_logger().warning("%s overrides the %s: %s", who, overridden.describe(), why)
     ctx = LaunchContext(
         launch_id,
         Path(request.manifest).resolve(),
@@ -81,6 +93,17 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
             recover(ctx.launch_id, f"rehearsal could not be prepared: {exc}")
             raise
     return ctx
+
+
+def frozen_or_overridden(request: LaunchRequest, freezes: list[Freeze]) -> Freeze | None:
+    """Raise Frozen when a freeze window holds the environment; the window overridden, if any."""
+    return check_freeze(
+        freezes,
+        request.environment,
+        rehearsal=request.rehearsal,
+        override=request.override_freeze,
+        now=datetime.now(UTC),
+    )
 
 
 def why_dead(holder: EnvironmentLock) -> str | None:

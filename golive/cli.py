@@ -110,18 +110,28 @@ def run(
             "PREFECT_API_URL, else golive's local server, started on first use)"
         ),
     ] = False,
+    override_freeze: Annotated[
+        str | None, typer.Option(help="launch inside a freeze window: why (in the ledger)")
+    ] = None,
 ) -> None:
     """Run the launch plan and print the scorecard: exit 0 on GO, 1 on NO-GO, 2 on bad input,
-    3 when another launch holds the environment."""
+    3 when another launch or a freeze window holds the environment."""
+    from datetime import UTC, datetime
+
     from pydantic import ValidationError
 
     from golive import validate
     from golive.files import write_private
+    from golive.freeze import check_freeze
     from golive.ledger import open_ledger
     from golive.request import LaunchRequest
 
     # Bad input fails here, in a second, before anything changes and before Prefect starts;
-    validate.check_launch(manifest, environment, rehearsal=rehearsal, report_json=report_json)
+    spec = validate.check_launch(
+        manifest, environment, rehearsal=rehearsal, report_json=report_json
+    )
+    now = datetime.now(UTC)  # a frozen launch is refused here too, before Prefect starts
+    check_freeze(spec.freeze, environment, rehearsal=rehearsal, override=override_freeze, now=now)
     open_ledger()  # and so does a ledger that cannot be opened
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
@@ -132,10 +142,11 @@ def run(
             environment=environment,
             rehearsal=rehearsal,
             if_busy=if_busy,
+            override_freeze=override_freeze,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(f"--{err['loc'][0]}: {err['msg']}") from None
+        raise InputError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
     with prefect_server.api_for_run(temporary_server=temporary_server) as api:
         console().print(f"Prefect UI: {prefect_server.ui_url(api)}", highlight=False)
         try:
@@ -182,12 +193,21 @@ def flush_to_api() -> None:
 def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")] = 20) -> None:
     """List recent launches from the ledger."""
     from golive.ledger import open_ledger
+    from golive.ledger.overrides import freeze_overrides
 
     table = new_table(
         "Recent launches",
         ("id", "started (UTC)", "target", "variant", "environment", "verdict", "why"),
     )
-    for launch in open_ledger().recent_launches(limit):
+    launches = open_ledger().recent_launches(limit)
+    overrides = freeze_overrides(open_ledger(), [launch.id for launch in launches])
+    for launch in launches:
+        why = (launch.reasons.splitlines() or [""])[0][:80]
+        if launch.id in overrides:  # a launch through a freeze window says so first
+            event = overrides[launch.id]
+            why = "; ".join(
+                filter(None, [f"freeze overridden by {event.actor}: {event.reason}", why])
+            )
         table.add_row(
             str(launch.id),
             launch.started_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -195,7 +215,7 @@ def history(limit: Annotated[int, typer.Option(min=1, help="how many launches")]
             launch.variant + (" (rehearsal)" if launch.rehearsal else ""),
             launch.environment,
             launch.verdict or "running",
-            (launch.reasons.splitlines() or [""])[0][:80],
+            why,
         )
     console().print(table)
 

@@ -7,7 +7,8 @@ command and what to do, never a traceback. The tree, with what the `golive` comm
     │   ├── EnvFileError        an env file is missing or unreadable
     │   └── LedgerError         the ledger database (GOLIVE_LEDGER_URL) cannot be opened
     ├── Refused                 exit 3: the launch was not started, nothing was changed
-    │   └── EnvironmentBusy     another launch holds the environment
+    │   ├── EnvironmentBusy     another launch holds the environment
+    │   └── Frozen              a freeze window holds the environment (golive.freeze)
     └── OperationFailed         exit 4: golive could not do what was asked
         ├── ToolError           an external command is missing, failed to start or timed out
         │                       (golive.backends.BackendError: a service runtime failed)
@@ -57,6 +58,10 @@ class Refused(GoliveError):
 
 class EnvironmentBusy(Refused):
     """Another launch holds the environment and this one was told not to wait."""
+
+
+class Frozen(Refused):
+    """A freeze window (`[[freeze]]`) covers now and the launch did not override it."""
 
 
 class OperationFailed(GoliveError):

@@ -48,6 +48,12 @@ class LaunchRequest(BaseModel):
         description="The environment lock is a lease the running launch renews; if it dies, "
         "the next launch takes over (and recovers) this many seconds after its last renewal.",
     )
+    override_freeze: str | None = Field(
+        None,
+        min_length=1,
+        description="Launch although a freeze window covers now: why (recorded in the ledger "
+        "with who ran it). Rehearsals are never frozen.",
+    )
     notify: Literal["never", "no-go", "always"] = Field(
         "no-go", description="When to post the verdict to the webhook."
     )

@@ -27,6 +27,7 @@ import httpx
 
 from golive.envfile import Redactor
 from golive.files import write_private
+from golive.gates.smoke_burst import burst
 from golive.health import service_url
 from golive.manifest import REFERENCE, Service, SmokeCheck
 from golive.results import GateResult, failed, passed, warned
@@ -58,7 +59,7 @@ class CheckOutcome:
             "check": self.check.name,
             "critical": self.check.critical,
             "request": f"{self.check.method} {self.check.path}",
-            "expected": self.check.expect,
+            "expected": self.check.expect if self.check.kind == "status" else self.check.expected(),
             "got": self.status if self.status is not None else "-",
             "latency_ms": round(self.latency_ms, 1),
             "attempts": self.attempts,
@@ -143,10 +144,16 @@ async def attempt(
         return Attempt(None, f"request failed: {type(exc).__name__}", ms, retryable)
     latency = (time.monotonic() - t0) * 1000
     code = response.status_code
+    retryable = code >= 500 and check.method not in NOT_RETRIED_ON_5XX
+    if check.kind == "auth-required":  # any refusal of a caller without credentials will do
+        ok = code in (401, 403)
+        return Attempt(code, "" if ok else f"expected 401 or 403, got {code}", latency, retryable)
     if code == check.expect:
         taken, problem = take_captures(check, response) if check.capture else ({}, "")
+        absent = [h for h in check.expect_headers if h not in response.headers]
+        if absent and not problem:
+            problem = f"missing header(s) {', '.join(absent)}"
         return Attempt(code, problem, latency, False, taken)
-    retryable = code >= 500 and check.method not in NOT_RETRIED_ON_5XX
     return Attempt(code, f"expected {check.expect}, got {code}", latency, retryable)
 
 
@@ -194,7 +201,10 @@ async def run_all(
     captures: dict[str, str] = {}
     runs: list[asyncio.Task[CheckOutcome]] = []
 
-    async def one(check: SmokeCheck) -> CheckOutcome:
+    async def one(at: int, check: SmokeCheck) -> CheckOutcome:
+        if check.kind == "rate-limit":  # its `${NAME}`s are read once the checks before it ran
+            known = lambda: {**(env or {}), **captures}  # noqa: E731
+            return await flood(client, slots, checks, runs, at, services, known)
         needed = sorted(n for n in check.references() if n in provider)
         for i in sorted({provider[n] for n in needed}):
             await runs[i]  # earlier in the list: validation ordered them
@@ -208,8 +218,33 @@ async def run_all(
         return outcome
 
     async with httpx.AsyncClient(limits=limits) as client:
-        runs.extend(asyncio.create_task(one(c)) for c in checks)
+        runs.extend(asyncio.create_task(one(i, c)) for i, c in enumerate(checks))
         return list(await asyncio.gather(*runs))
+
+
+async def flood(
+    client: httpx.AsyncClient,
+    slots: asyncio.Semaphore,
+    checks: list[SmokeCheck],
+    runs: list[asyncio.Task[CheckOutcome]],
+    at: int,
+    services: dict[str, Service],
+    values: Callable[[], Mapping[str, str]],
+) -> CheckOutcome:
+    """A rate-limit check, after every other check and the rate-limit checks before it: a
+    limiter it trips must not answer another check's request with a 429, nor another burst's."""
+    for i, other in enumerate(checks):
+        if i < at or (i > at and other.kind != "rate-limit"):
+            await asyncio.wait([runs[i]])  # done, however it ended
+    check = checks[at]
+    assert check.requests is not None and check.within_s is not None  # the manifest checked
+    filled = values()
+    missing = sorted(check.references() - set(filled))
+    if missing:
+        return CheckOutcome(check, None, f"no ${{{missing[0]}}}: the check taking it failed", 0, 0)
+    args = request_args(check, services[check.service], filled)
+    got = await burst(client, slots, args, check.requests, check.within_s)
+    return CheckOutcome(check, got.status(), got.problem(), got.elapsed_s * 1000, 1)
 
 
 def redacted(

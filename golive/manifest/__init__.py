@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 from golive.errors import ManifestError
 from golive.manifest.checks import AllowlistEntry, Audit, Suite
 from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, UrlPath
+from golive.manifest.freeze import Freeze
 from golive.manifest.monitoring import MetricCheck, Monitoring
 from golive.manifest.proxy import ProxySettings
 from golive.manifest.services import DockerSettings, Service
@@ -34,6 +35,7 @@ __all__ = [
     "DockerSettings",
     "EnvFiles",
     "EnvKey",
+    "Freeze",
     "LoadProfile",
     "Manifest",
     "MetricCheck",
@@ -65,6 +67,7 @@ class Manifest(Strict):
     docker: DockerSettings = Field(default_factory=DockerSettings)
     monitoring: Monitoring = Monitoring()
     proxy: ProxySettings = Field(default_factory=ProxySettings)
+    freeze: list[Freeze] = Field(default_factory=list, description="windows launches wait out")
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 

@@ -34,9 +34,16 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+# The security kinds: the service refuses a burst, refuses a caller without credentials, sends
+# its security headers. "status" is the plain check: the status is `expect`.
+SmokeKind = Literal["status", "rate-limit", "auth-required", "headers"]
+CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
 class SmokeCheck(Strict):
     name: str
     service: str
+    kind: SmokeKind = Field("status", description="what the check asserts (see the README)")
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
     path: UrlPath
     body: dict[str, Any] | None = Field(None, description="a JSON body")
@@ -59,11 +66,57 @@ class SmokeCheck(Strict):
         " a 4xx is never retried, nor a 5xx to a POST or PATCH",
     )
 
+    requests: int | None = Field(
+        None, ge=2, le=1000, description="rate-limit: how many requests the burst may send"
+    )
+    within_s: float | None = Field(
+        None, gt=0, le=600, description="rate-limit: the time the burst is sent within"
+    )
+    expect_headers: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")]] = Field(
+        default_factory=list, description="headers: the answer must carry each of these"
+    )
+
     @model_validator(mode="after")
     def _one_body(self) -> SmokeCheck:
         if self.body is not None and self.form is not None:
             raise ValueError("form: give a JSON body or a form, not both")
         return self
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> SmokeCheck:
+        burst = self.kind == "rate-limit"
+        if burst and (self.requests is None or self.within_s is None):
+            raise ValueError(
+                "requests: a rate-limit check needs requests and within_s (e.g. requests = 50,"
+                " within_s = 10)"
+            )
+        if not burst and (self.requests is not None or self.within_s is not None):
+            raise ValueError('requests: requests and within_s are for kind = "rate-limit" only')
+        if burst and self.capture:
+            raise ValueError("capture: a rate-limit check has no single answer to capture from")
+        if (self.kind == "headers") != bool(self.expect_headers):
+            raise ValueError(
+                'expect_headers: give the headers a kind = "headers" check expects, and only there'
+            )
+        if self.kind == "auth-required":
+            if "expect" in self.model_fields_set:
+                raise ValueError("expect: an auth-required check expects 401 or 403")
+            sent = [h for h in self.headers if h.lower() in CREDENTIAL_HEADERS]
+            if sent:
+                raise ValueError(
+                    f"headers: an auth-required check asks without credentials; remove {sent[0]}"
+                )
+        return self
+
+    def expected(self) -> str:
+        """What the check expects, as its row in the smoke table says it."""
+        if self.kind == "rate-limit":
+            return f"a 429 within {self.requests} requests in {self.within_s:g} s"
+        if self.kind == "auth-required":
+            return "401 or 403 without credentials"
+        if self.kind == "headers":
+            return f"{self.expect} with {', '.join(self.expect_headers)}"
+        return str(self.expect)
 
     def references(self) -> set[str]:
         """The `${NAME}`s its path, headers, form and body use."""
