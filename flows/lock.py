@@ -30,6 +30,7 @@ from prefect.runtime import flow_run as current_run
 from golive.context import LaunchContext
 from golive.errors import EnvironmentBusy
 from golive.ledger import open_ledger
+from golive.ledger.history import record_target_commit
 from golive.ledger.models import EnvironmentLock, utcnow
 from golive.recovery import recover, why_holder_is_dead
 from golive.request import LaunchRequest
@@ -58,6 +59,8 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
             manifest=str(Path(request.manifest).resolve()),
         )
     )
+    if existing is None:  # lead time for changes (golive metrics) runs from this commit
+        record_target_commit(ledger, launch_id, Path(request.manifest).resolve().parent)
     ctx = LaunchContext(
         launch_id,
         Path(request.manifest).resolve(),

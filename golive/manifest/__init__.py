@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from golive.errors import ManifestError
 from golive.manifest.checks import AllowlistEntry, Audit, Suite
+from golive.manifest.drift import DriftSettings
 from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, UrlPath
 from golive.manifest.monitoring import MetricCheck, Monitoring
 from golive.manifest.proxy import ProxySettings
@@ -32,6 +33,7 @@ __all__ = [
     "Command",
     "Database",
     "DockerSettings",
+    "DriftSettings",
     "EnvFiles",
     "EnvKey",
     "LoadProfile",
@@ -65,6 +67,7 @@ class Manifest(Strict):
     docker: DockerSettings = Field(default_factory=DockerSettings)
     monitoring: Monitoring = Monitoring()
     proxy: ProxySettings = Field(default_factory=ProxySettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 
