@@ -86,6 +86,8 @@ def print_report(report: dict[str, Any]) -> None:
     console().print(table)
     for line in report["rollback"]:
         console().print(f"rollback: {line}")
+    for line in (report.get("drift") or {}).get("lines", []):  # a rehearsal's, vs the last one
+        console().print(line, highlight=False, markup=False)
     style = "bold green" if report["verdict"] == "GO" else "bold red"
     console().print(f"[{style}]{report['verdict']}[/] readiness {report['score']}/100")
     for reason in report["reasons"]:

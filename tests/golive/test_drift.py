@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from golive.drift import DriftReport, compare, with_drift
+from golive.errors import ManifestError
 from golive.gates.outputs import EndpointStats, LoadOutput, MigrateOutput
 from golive.gates.registry import required_gates
 from golive.ledger import Ledger
 from golive.ledger.history import previous_rehearsal
 from golive.manifest import DriftSettings
+from golive.manifest import load as load_manifest
 from golive.results import GateResult, failed, passed, warned
 from golive.scorecard import Scorecard, decide
 
@@ -148,3 +150,23 @@ def test_the_previous_rehearsal_comes_back_from_the_ledger_typed(tmp_path: Path)
     )
     assert report.regressions == ("p95 +35% over 20%",)
     assert report.migrations_added == ("r2",)
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("max_rps_decrease = 1.5", r"drift\.max_rps_decrease: Input should be less than or equal"),
+        ("max_p95_increase = 0", r"drift\.max_p95_increase: Input should be greater than 0"),
+        ("max_p95 = 0.2", r"drift\.max_p95: Extra inputs are not permitted"),
+    ],
+)
+def test_a_bad_drift_section_names_its_field(target: Path, section: str, expected: str) -> None:
+    target.write_text(target.read_text() + f"\n[drift]\n{section}\n")
+    with pytest.raises(ManifestError, match=expected):
+        load_manifest(target)
+
+
+def test_the_drift_section_is_read_and_optional(target: Path) -> None:
+    assert load_manifest(target).drift == DriftSettings()
+    target.write_text(target.read_text() + "\n[drift]\nmax_p95_increase = 0.2\nblocking = true\n")
+    assert load_manifest(target).drift == DriftSettings(max_p95_increase=0.2, blocking=True)
