@@ -14,9 +14,11 @@ from prefect.logging import get_run_logger
 from prefect.runtime import flow_run as current_run
 from prefect.states import Failed
 
+from flows.insights import publish_dora, rehearsal_drift
 from flows.lock import release
 from golive import notify
 from golive.context import LaunchContext
+from golive.drift import DriftReport, with_drift
 from golive.files import private_dir, write_private
 from golive.gates.outputs import MigrateOutput
 from golive.ledger import open_ledger
@@ -54,12 +56,15 @@ def undo(
 
 @task(name="verdict")
 def decide_verdict(
-    ctx: LaunchContext, results: list[GateResult], rollback: list[str]
+    ctx: LaunchContext,
+    results: list[GateResult],
+    rollback: list[str],
+    drift: DriftReport | None = None,
 ) -> LaunchReport:
     """The scorecard and GO / NO-GO: its artifacts, report files and the ledger's verdict."""
     redact = ctx.redactor()
     results = [r.redacted(redact) for r in results]
-    scorecard = decide(results, ctx.variant)
+    scorecard = with_drift(decide(results, ctx.variant), drift)
     report = LaunchReport(
         ctx.launch_id,
         ctx.manifest.target.name,
@@ -69,6 +74,7 @@ def decide_verdict(
         scorecard,
         results,
         [redact(line) for line in rollback],
+        drift,
     )
     create_table_artifact(
         key="launch-scorecard",
@@ -96,7 +102,8 @@ def finish(
     ctx: LaunchContext, request: LaunchRequest, results: list[GateResult], rollback: list[str]
 ) -> dict[str, Any] | State:
     """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return."""
-    report = decide_verdict(ctx, results, rollback)
+    report = decide_verdict(ctx, results, rollback, rehearsal_drift(ctx, results))
+    publish_dora(ctx)  # after the verdict is recorded, so it counts this launch
     if report.scorecard.go:
         promote_release(ctx)  # behind the proxy: the releases it replaced stop only now
     ledger = open_ledger()

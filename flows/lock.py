@@ -32,6 +32,7 @@ from golive.context import LaunchContext
 from golive.errors import EnvironmentBusy
 from golive.freeze import check_freeze
 from golive.ledger import open_ledger
+from golive.ledger.history import record_target_commit
 from golive.ledger.models import EnvironmentLock, utcnow
 from golive.ledger.overrides import record_freeze_override
 from golive.manifest import Freeze
@@ -70,6 +71,8 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
         why = request.override_freeze or ""
         record_freeze_override(ledger, environment, launch_id, who, why)
         get_run_logger().warning("%s overrides the %s: %s", who, overridden.describe(), why)
+    if existing is None:  # lead time for changes (golive metrics) runs from this commit
+        record_target_commit(ledger, launch_id, Path(request.manifest).resolve().parent)
     ctx = LaunchContext(
         launch_id,
         Path(request.manifest).resolve(),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from golive import prefect_server, settings
+from golive.cli_metrics import metrics_command
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ def print_report(report: dict[str, Any]) -> None:
     console().print(table)
     for line in report["rollback"]:
         console().print(f"rollback: {line}")
+    for line in (report.get("drift") or {}).get("lines", []):  # a rehearsal's, vs the last one
+        console().print(line, highlight=False, markup=False)
     style = "bold green" if report["verdict"] == "GO" else "bold red"
     console().print(f"[{style}]{report['verdict']}[/] readiness {report['score']}/100")
     for reason in report["reasons"]:
@@ -494,6 +497,9 @@ def restore(
         f"restored {saved.path.name} into {row.environment}: "
         f"database back at {revision or 'an empty schema'}"
     )
+
+
+app.command("metrics")(metrics_command)
 
 
 def fail(message: str, code: int) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive.drift import DriftReport
 from golive.files import write_private
 from golive.results import GateResult
 from golive.scorecard import Scorecard
@@ -34,6 +35,7 @@ class LaunchReport:
     scorecard: Scorecard
     results: list[GateResult]
     rollback: list[str] = field(default_factory=list)
+    drift: DriftReport | None = None  # a rehearsal's, against the previous rehearsal
 
     @property
     def verdict(self) -> str:
@@ -54,6 +56,7 @@ class LaunchReport:
             # like the rest, and what a script reads where the summary names only some.
             "gates": [{**r.as_dict(), "details": r.details} for r in self.results],
             "rollback": self.rollback,
+            "drift": self.drift.as_dict() if self.drift else None,
         }
 
     def write_json(self, path: Path) -> None:
@@ -67,6 +70,8 @@ class LaunchReport:
             f"Launch {self.launch_id}, readiness score {self.scorecard.overall}/100.",
             "",
         ]
+        if self.drift:  # a rehearsal's report leads with what changed since the last one
+            lines += [self.drift.markdown(level=2)]
         if self.scorecard.reasons:
             lines += ["## Why NO-GO", ""] + [f"- {r}" for r in self.scorecard.reasons] + [""]
         lines += [

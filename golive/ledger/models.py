@@ -35,6 +35,9 @@ class Launch(Base):
     # by the migrate gate before it changes anything; revision_recorded says it was.
     revision_before: Mapped[str | None] = mapped_column(String(64))
     revision_recorded: Mapped[bool] = mapped_column(default=False)
+    # The target's git commit at launch time (None: not a git checkout): for lead time (DORA).
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+    committed_at: Mapped[datetime | None]
 
 
 class GateRun(Base):

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from golive.errors import ManifestError
 from golive.manifest.checks import AllowlistEntry, Audit, Suite
+from golive.manifest.drift import DriftSettings
 from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, UrlPath
 from golive.manifest.freeze import Freeze
 from golive.manifest.monitoring import MetricCheck, Monitoring
@@ -33,6 +34,7 @@ __all__ = [
     "Command",
     "Database",
     "DockerSettings",
+    "DriftSettings",
     "EnvFiles",
     "EnvKey",
     "Freeze",
@@ -68,6 +70,7 @@ class Manifest(Strict):
     monitoring: Monitoring = Monitoring()
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     freeze: list[Freeze] = Field(default_factory=list, description="windows launches wait out")
+    drift: DriftSettings = Field(default_factory=DriftSettings)
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 
