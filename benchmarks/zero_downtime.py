@@ -182,7 +182,7 @@ def measure(work: Path, mode: str, variant: str, nginx: str, env: dict[str, str]
 
 
 def report(probes: dict[str, Probe]) -> None:
-    print(f"{'':<33}" + "".join(f" {MODES[m]:<28}" for m in probes))
+    print((f"{'':<33}" + "".join(f" {MODES[m]:<28}" for m in probes)).rstrip())
     print(f"{'launch':<22} {'service':<10}" + " failed/probes      gap    " * len(probes) + "bad")
     services = list(next(iter(probes.values())).ports)
     for phase, title in LAUNCHES.items():
