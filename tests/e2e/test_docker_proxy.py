@@ -3,9 +3,11 @@ its own (host network), nginx on the public ports.
 
 The example on docker with `[proxy] kind = "nginx"` is launched (GO); then, while a probe asks
 every public port for /health every 20 ms, a launch whose api fails its health check (NO-GO,
-never switched to) and a good one (GO). Counted, never timed: not one probe fails, the failing
-release never answers, payments (never changed) keeps its container, and after GO the new api
-serves while the old api's container is gone.
+never switched to), one whose good api is switched to but whose load test fails (NO-GO after
+the switch: switched back to the old api's container, still running) and a good one (GO).
+Counted, never timed: not one probe fails, the failing release never answers, payments (never
+changed) keeps its container, and after GO the new api serves while the old api's container is
+gone.
 
 Needs a Docker engine, a base image (`.ci/docker.sh`) and nginx. Ports 182xx.
 """
@@ -111,7 +113,8 @@ def test_docker_releases_switch_behind_nginx(
     payments, _ = live_instance("payments")
     payments_id = container_id(backend, payments)
     old_api, old_release = live_instance("api")
-    assert payments_id is not None and container_id(backend, old_api) is not None
+    old_api_id = container_id(backend, old_api)
+    assert payments_id is not None and old_api_id is not None
 
     probe = Probe()
     probe.thread.start()
@@ -121,6 +124,11 @@ def test_docker_releases_switch_behind_nginx(
         health = run_launch(request)
         counts.append(probe.total())
         app.write_text(original + "\n# a good change\n")
+        docker_target.write_text(toml.replace("min_rps = 5", "min_rps = 100000"))
+        load = run_launch(request.model_copy(update={"variant": "full"}))
+        counts.append(probe.total())
+        switched_back = (*live_instance("api"), container_id(backend, old_api))
+        docker_target.write_text(toml)
         good = run_launch(request)
         counts.append(probe.total())
     finally:
@@ -129,8 +137,11 @@ def test_docker_releases_switch_behind_nginx(
 
     assert health["verdict"] == "NO-GO" and "deploy: service api" in health["reasons"][0]
     assert "health answered 503" in health["reasons"][0]
+    assert load["verdict"] == "NO-GO" and any(r.startswith("load") for r in load["reasons"])
+    assert any("api: release" in line for line in load["rollback"]), load["rollback"]
+    assert switched_back == (old_api, old_release, old_api_id)  # the same container again
     assert good["verdict"] == "GO", good["reasons"]
-    assert 0 < counts[0] < counts[1], counts
+    assert 0 < counts[0] < counts[1] < counts[2], counts
     assert set(probe.seen) == {"ok"}, probe.seen  # no failure, no answer from the bad release
     assert container_id(backend, payments) == payments_id
     new_api, new_release = live_instance("api")
