@@ -6,6 +6,10 @@ started without any state file; two golive homes with an environment of the same
 see each other's containers. The environment folder records that it runs on docker
 (`interface.record_kind`), so `golive status` and `golive down` need no manifest.
 
+Behind the proxy a service runs as instances named `<service>.<release>-<port>` (two of them
+side by side during a switch), each a container of the service's image listening on its own
+internal port on the host network; the image is the service's, whatever the instance's name.
+
 Env values reach a container as its environment and are never logged. The environment's data
 folder is mounted at the same path, so a SQLite URL resolved on the host works inside.
 """
@@ -19,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.backends import images
-from golive.backends.interface import BackendError, BackendKind, record_kind
+from golive.backends.interface import BackendError, BackendKind, record_kind, service_of
 from golive.files import append_private, private_dir
 from golive.manifest import Service
 
@@ -73,7 +77,7 @@ class DockerBackend:
 
         if self.target is None:
             raise BackendError("docker backend: no target name, so no image to start")
-        tag = images.image_tag(self.target, service.name, release_id)
+        tag = images.image_tag(self.target, service_of(service.name), release_id)
         self.stop(service.name)  # a stopped container of the same name would block the name
         data = self.environment_dir / "data"
         private_dir(data)
@@ -97,7 +101,8 @@ class DockerBackend:
             )
         except ImageNotFound:
             raise BackendError(
-                f"image {tag} of service {service.name} is missing: run the build gate again"
+                f"image {tag} of service {service_of(service.name)} is missing: run the build"
+                " gate again"
             ) from None
 
     def stop(self, name: str, grace_s: float = 10) -> None:

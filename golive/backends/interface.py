@@ -63,6 +63,13 @@ class DeployBackend(Protocol):
         ...
 
 
+def service_of(name: str) -> str:
+    """The manifest service a backend's run name belongs to. Behind the proxy a service runs as
+    instances named `<service>.<release>-<port>` (golive.proxy.switch.instance_name); a service
+    name has no dot, so what precedes the first one is the service."""
+    return name.split(".", 1)[0]
+
+
 def record_kind(environment_dir: Path, kind: BackendKind) -> None:
     """Note in the environment folder which backend starts its services."""
     write_private(environment_dir / KIND_FILE, f"{kind}\n")

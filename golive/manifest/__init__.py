@@ -99,11 +99,6 @@ class Manifest(Strict):
                 " service its own"
             )
         self._no_dependency_cycle()
-        if self.proxy.kind != "none" and self.backend != "process":
-            raise ValueError(
-                "proxy.kind: the proxy runs releases side by side on the process backend only;"
-                ' set backend = "process" or remove [proxy]'
-            )
         return self
 
     def _no_dependency_cycle(self) -> None:

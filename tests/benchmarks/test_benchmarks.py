@@ -90,3 +90,28 @@ def test_launch_overhead_prints_its_ratios() -> None:
     assert re.search(r"^ratio warm wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
     assert re.search(r"^config error +NO-GO", done.stdout, re.M), done.stdout
     assert re.search(r"^warm +GO", done.stdout, re.M), done.stdout
+
+
+def test_zero_downtime_prints_both_modes_side_by_side() -> None:
+    """Soft launches of the example with and without the proxy: it runs, each mode's verdicts
+    are the expected ones, and every launch and service has its failed probes and gap."""
+    from tests.conftest import example_venv
+    from tests.golive.proxy.test_nginx import nginx_or_missing
+
+    example_venv()
+    nginx_or_missing()
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "zero_downtime.py"), "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for mode in ("nginx proxy", "one at a time"):
+        assert f"{mode}: verdicts a NO-GO, b GO" in done.stdout, done.stdout
+    for launch in ("a: api fails health", "b: api changed, good"):
+        for service in ("api", "payments"):
+            row = rf"^{launch} +{service} +(\d+/\d+ +\d+ms +){{2}}\d+/\d+$"
+            assert re.search(row, done.stdout, re.M), done.stdout

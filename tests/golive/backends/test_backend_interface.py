@@ -82,3 +82,13 @@ def test_with_a_manifest_the_factory_opens_the_backend_it_names(tmp_path: Path) 
 def test_the_boundarys_error_is_a_tool_error() -> None:
     """A missing runtime (no engine, no image) stays a one-line, exit-2 error at the CLI."""
     assert issubclass(BackendError, ToolError)
+
+
+def test_a_proxy_instance_name_leads_back_to_its_service() -> None:
+    """The docker backend runs an instance (`api.<release>-<port>`) from its service's image."""
+    from golive.backends.interface import service_of
+    from golive.proxy.switch import instance_name
+
+    assert service_of(instance_name("api", "4e9badaa4d3db92b", 40123)) == "api"
+    assert service_of(instance_name("user-db", "0" * 16, 1025)) == "user-db"
+    assert service_of("payments") == "payments"  # a service run without the proxy

@@ -157,3 +157,27 @@ def test_a_broken_dockerfile_names_the_failing_step(docker_target: Path, env_dir
     lines = [row["line"] for row in result.details]
     assert "about to fail" in lines and any("/no-such-folder" in line for line in lines)
     assert "Traceback" not in result.summary + str(lines)
+
+
+def test_two_instances_of_a_service_run_side_by_side_on_internal_ports(
+    docker_target: Path, env_dir: Path
+) -> None:
+    """What the proxy's switch asks of the backend: instances named after the service, release
+    and port, each a container of the service's image listening on its own free port."""
+    from golive.proxy.switch import start_instance
+
+    m, releases, env = prepare(docker_target, env_dir)
+    backend = backend_for(m, env_dir)
+    api, path = releases["api"], Path(releases["api"].path)
+    ups = []
+    for _ in range(2):
+        up, inst, problem = start_instance(backend, m.service("api"), path, api.release_id, env)
+        assert problem is None and inst.port == up.port != 18201
+        ups.append(up)
+    assert backend.running() == {u.instance: api.release_id for u in ups}
+    for up in ups:
+        assert httpx.get(f"http://127.0.0.1:{up.port}/health").status_code == 200
+        found = images.client().containers.get(backend.container_name(up.instance))
+        assert found.image.tags == [api.image]
+    backend.stop(ups[0].instance)
+    assert list(backend.running()) == [ups[1].instance]

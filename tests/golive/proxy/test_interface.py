@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from golive.errors import ManifestError
 from golive.manifest import load
 from golive.proxy import RouteTable, ServiceRoute, Upstream, load_routes, open_proxy, save_routes
 
@@ -42,8 +39,9 @@ def test_the_manifest_chooses_the_proxy(target: Path, tmp_path: Path) -> None:
     assert proxy is not None and proxy.kind == "nginx"
 
 
-def test_the_proxy_with_docker_is_refused_in_one_line(target: Path) -> None:
+def test_the_proxy_works_with_either_backend(target: Path, tmp_path: Path) -> None:
     text = target.read_text().replace('backend = "process"', 'backend = "docker"')
     target.write_text(text + '\n[proxy]\nkind = "nginx"\n')
-    with pytest.raises(ManifestError, match=r"launch.toml: proxy.kind: the proxy runs releases"):
-        load(target)
+    m = load(target)
+    proxy = open_proxy(tmp_path, m)
+    assert m.backend == "docker" and proxy is not None and proxy.kind == "nginx"
