@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from golive import prefect_server, settings
+from golive.cli_plan import plan_command
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 
 if TYPE_CHECKING:
@@ -474,6 +475,9 @@ def restore(
         f"restored {saved.path.name} into {row.environment}: "
         f"database back at {revision or 'an empty schema'}"
     )
+
+
+app.command("plan")(plan_command)
 
 
 def fail(message: str, code: int) -> None:
