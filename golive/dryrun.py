@@ -14,7 +14,9 @@ only processes are alembic's own, which read the migration scripts and render th
 
 from __future__ import annotations
 
+import importlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -100,7 +102,7 @@ def make_plan(manifest: Path, environment: str, variant: Variant, rehearsal: boo
         environment=launched_into,
         variant=variant,
         rehearsal=rehearsal,
-        freeze=active_freeze(spec, manifest, environment, rehearsal),
+        freeze=active_freeze(spec, environment, rehearsal),
         lock=history.lock,
         gates=gates,
         migrations=migrations,
@@ -324,9 +326,18 @@ def estimate(gates: list[GatePlan]) -> float:
     return round(hour1 + hour2, 1)
 
 
-def active_freeze(spec: Manifest, manifest: Path, environment: str, rehearsal: bool) -> str | None:
-    """HOOK for freeze windows (issue 13, `[[freeze]]`, golive/freeze.py `active_window`, built
-    beside this command): not on this branch yet, so no window is ever reported active here.
-    When it lands, return the active window and its reason for a non-rehearsal launch."""
-    del spec, manifest, environment, rehearsal
-    return None
+def active_freeze(spec: Manifest, environment: str, rehearsal: bool) -> str | None:
+    """The freeze window that would refuse this launch, or None (rehearsals are never frozen).
+
+    HOOK: freeze windows (`[[freeze]]`, golive/freeze.py) are built beside this command and
+    were not in this branch when it was written. Until they are, there is no module and no
+    window; once they are, its `refusal` line is shown as is.
+    """
+    if rehearsal:
+        return None
+    try:
+        freeze = importlib.import_module("golive.freeze")
+    except ModuleNotFoundError:
+        return None
+    found = freeze.refusal(getattr(spec, "freeze", []), environment, datetime.now(UTC))
+    return None if found is None else str(found)
