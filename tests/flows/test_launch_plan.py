@@ -10,16 +10,21 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.launch import launch
+from flows.staged import staged_launch
 from golive.gates.registry import GATES
-from golive.request import LaunchRequest
+from golive.request import LaunchRequest, StagedRequest
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "golive_home")
 
 
+@pytest.mark.parametrize("staged", [False, True], ids=["launch", "staged-launch"])
 def test_a_plan_request_publishes_the_plan_and_runs_no_gate(
-    target: Path, golive_home: Path
+    target: Path, golive_home: Path, staged: bool
 ) -> None:
-    state = launch(LaunchRequest(manifest=str(target), plan=True), return_state=True)
+    if staged:
+        state = staged_launch(StagedRequest(manifest=str(target), plan=True), return_state=True)
+    else:
+        state = launch(LaunchRequest(manifest=str(target), plan=True), return_state=True)
 
     assert state.is_completed(), state.message
     plan = state.result()
