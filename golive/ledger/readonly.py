@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, inspect, select
 from sqlalchemy.engine import make_url
@@ -57,7 +58,7 @@ def read_only_engine(url: str) -> Engine | None:
         if not parsed.database or not path.is_file():
             return None
         # The URI form opens the file read-only: nothing (not even a journal) is written.
-        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        return create_engine(f"sqlite:///file:{quote(str(path))}?mode=ro&uri=true")
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, execution_options={"postgresql_readonly": True})
     return create_engine(url)
