@@ -18,7 +18,7 @@ from prefect.logging import get_run_logger
 from flows.finishing import finish, previous_releases, undo
 from flows.lock import begin, let_go, stop_heartbeat
 from flows.plan import build_and_deploy, hour_one, watched
-from flows.publishing import outcome
+from flows.publishing import outcome, publish_plan
 from golive.errors import GoliveError, LaunchCrashed
 from golive.recovery import recover
 from golive.report import NoGo
@@ -36,6 +36,8 @@ from tasks.metrics import metrics_gate
 def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
     """Run the launch plan; returns the report on GO, a Failed state carrying it on NO-GO."""
     request = request or LaunchRequest()
+    if request.plan:
+        return publish_plan(request)
     ctx = begin(request, request.variant)
     previous = previous_releases(ctx)
     try:

@@ -8,14 +8,17 @@ cache is recorded for this launch just like a fresh one.
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 
 from golive.cancel import GateHandle
 from golive.context import LaunchContext
 from golive.ledger import open_ledger
+from golive.request import LaunchRequest
 from golive.results import GateResult, Status, cancelled, failed
 
 
@@ -83,3 +86,18 @@ def outcome(
 def from_cache(future: PrefectFuture[GateResult]) -> bool:
     """Whether the task run took its result from the cache (Prefect names that state Cached)."""
     return future.state.name == "Cached"
+
+
+def publish_plan(request: LaunchRequest) -> dict[str, Any]:
+    """A launch asked only for its plan: publish it as the `launch-plan` artifact and return
+    it; no gate runs, no launch is recorded, no lock is taken (golive.dryrun)."""
+    from golive.dryrun import make_plan
+    from golive.dryrun_markdown import plan_markdown
+
+    manifest = Path(request.manifest)
+    plan = make_plan(manifest, request.environment, request.variant, request.rehearsal)
+    create_markdown_artifact(
+        plan_markdown(plan), key="launch-plan", description="What this launch would do"
+    )
+    get_run_logger().info("plan only: %d gates, nothing run or changed", len(plan.gates))
+    return plan.model_dump(mode="json")

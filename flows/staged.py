@@ -21,7 +21,7 @@ from flows.approvals import approval
 from flows.finishing import finish, previous_releases, undo
 from flows.lock import begin, let_go
 from flows.plan import build_and_deploy, deployed_anything, hour_one
-from flows.publishing import outcome, publish
+from flows.publishing import outcome, publish, publish_plan
 from golive.context import LaunchContext
 from golive.gates.approval import aborted, no_decision
 from golive.ledger import open_ledger
@@ -102,6 +102,8 @@ def later_stages(
 def staged_launch(request: StagedRequest | None = None) -> dict[str, Any] | State:
     """Stage 1, then stages 2 and 3 each after an approval; the report, as `launch` returns it."""
     request = request or StagedRequest()
+    if request.plan:  # what it would do, as the launch flow shows it; no stage runs
+        return publish_plan(request)
     ctx = begin(request, "staged")
     previous = previous_releases(ctx)
     results = stage_one(ctx)

@@ -25,6 +25,7 @@ import typer
 
 from golive import prefect_server, settings
 from golive.cli_metrics import metrics_command
+from golive.cli_plan import plan_command
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 
 if TYPE_CHECKING:
@@ -500,6 +501,7 @@ def restore(
 
 
 app.command("metrics")(metrics_command)
+app.command("plan")(plan_command)
 
 
 def fail(message: str, code: int) -> None:

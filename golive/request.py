@@ -60,6 +60,11 @@ class LaunchRequest(BaseModel):
     webhook_secret_block: str | None = Field(
         None, description="Name of a Prefect Secret block holding the webhook URL."
     )
+    plan: bool = Field(
+        False,
+        description="Only plan: publish what the launch would do as a `launch-plan` artifact "
+        "and end, running no gate and changing nothing (as `golive plan`).",
+    )
 
 
 class StagedRequest(LaunchRequest):

@@ -13,18 +13,16 @@ from prefect.context import TaskRunContext
 from prefect.states import Failed
 
 from golive.audit.installed import target_python
+from golive.cache_keys import audit_key
 from golive.cancel import interruption
 from golive.context import LaunchContext
-from golive.gates.audit import audit, audit_cache_key
-from golive.results import RESULT_FORMAT, GateResult
+from golive.gates.audit import audit
+from golive.results import GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     """Content hashes of the requirement and lock files, advisory data and policy."""
-    manifest = parameters["ctx"].manifest
-    python = target_python(manifest.target, manifest.root)
-    key = audit_cache_key(manifest.audit, manifest.root, python=python)
-    return f"audit-v{RESULT_FORMAT}-{key}"
+    return audit_key(parameters["ctx"].manifest)
 
 
 @task(name="audit", cache_key_fn=cache_key, persist_result=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,24 +10,17 @@ from prefect.context import TaskRunContext
 
 from golive import settings
 from golive.backends import BackendError, images
+from golive.cache_keys import build_key
 from golive.context import LaunchContext
-from golive.gates.build import build, release_id
+from golive.gates.build import build
 from golive.gates.outputs import BuildOutput
-from golive.results import RESULT_FORMAT, GateResult
+from golive.results import GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     """Each service's release id (a hash of its build context), the store and base image."""
     ctx: LaunchContext = parameters["ctx"]
-    store = settings.release_store()
-    parts = [f"{svc.name}={release_id(ctx.manifest, svc)}" for svc in ctx.planned_services()]
-    if ctx.manifest.backend == "docker":  # images too: a process build names none
-        parts.append(f"docker={images.base_image(ctx.manifest.docker.base_image)}")
-    # Keys name files in the result store: hash them rather than embed a path.
-    return (
-        f"build-v{RESULT_FORMAT}-"
-        + hashlib.sha256(f"{store}|{'|'.join(parts)}".encode()).hexdigest()
-    )
+    return build_key(ctx.manifest, ctx.planned_services(), settings.release_store())
 
 
 @task(name="build", cache_key_fn=cache_key, persist_result=True)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from prefect import task
 from prefect.context import TaskRunContext
 from prefect.states import Failed
 
+from golive.cache_keys import tests_key
 from golive.cancel import interruption
 from golive.context import LaunchContext
 from golive.gates.tests import SuiteDatabases, tests
-from golive.hashing import tree_digest
 from golive.migrations import open_migrations
-from golive.results import RESULT_FORMAT, GateResult
+from golive.results import GateResult
 
 
 def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -23,15 +21,7 @@ def cache_key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
     env values a suite gets (their digest, never the values): a suite with a database or
     `${KEY}` values runs against this env, so a changed password or host runs it again."""
     ctx = parameters["ctx"]
-    m = ctx.manifest
-    commands = [s.model_dump_json() for s in m.suites]
-    if any(s.database != "none" or s.env for s in m.suites):
-        values = json.dumps(sorted(ctx.env_values().items()))
-        commands.append("env:" + hashlib.sha256(values.encode()).hexdigest())
-    commands.append(f"pass_env:{','.join(m.env.pass_env)}")
-    commands.append(f"database:{m.database.model_dump_json()}")
-    commands.append(f"python:{m.python}")
-    return f"tests-v{RESULT_FORMAT}-" + tree_digest(m.root, extra=commands)
+    return tests_key(ctx.manifest, ctx.env_values)
 
 
 @task(name="tests", cache_key_fn=cache_key, persist_result=True)
