@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from golive.errors import ManifestError
+from golive.manifest.bake import Bake, check_canary
 from golive.manifest.checks import AllowlistEntry, Audit, Suite
 from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, UrlPath
 from golive.manifest.monitoring import MetricCheck, Monitoring
@@ -29,6 +30,7 @@ __all__ = [
     "REFERENCE",
     "AllowlistEntry",
     "Audit",
+    "Bake",
     "Command",
     "Database",
     "DockerSettings",
@@ -65,6 +67,7 @@ class Manifest(Strict):
     docker: DockerSettings = Field(default_factory=DockerSettings)
     monitoring: Monitoring = Monitoring()
     proxy: ProxySettings = Field(default_factory=ProxySettings)
+    bake: Bake | None = None
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 
@@ -98,6 +101,7 @@ class Manifest(Strict):
                 "proxy.kind: the proxy runs releases side by side on the process backend only;"
                 ' set backend = "process" or remove [proxy]'
             )
+        check_canary(self.proxy, self.bake)
         return self
 
     def _no_dependency_cycle(self) -> None:

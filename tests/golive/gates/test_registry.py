@@ -97,6 +97,24 @@ SAMPLES: list[outputs.GateOutput] = [
         margins=(outputs.Margin(threshold="p95_ms", measured=2, limit=10, headroom_ratio=0.8),),
         by_step={"4": ()},
     ),
+    outputs.BakeOutput(
+        canaries={"api": "r2"},
+        measurements=(
+            outputs.BakeMeasurement(
+                measurement=1, at_s=1.0, check="e", release="r2", threshold="< 1", decision="passed"
+            ),
+            outputs.BakeMeasurement(
+                measurement=2,
+                at_s=2.0,
+                check="e",
+                release="r2",
+                value=3.5,
+                threshold="< 1",
+                decision="failed",
+            ),
+        ),
+        aborted_at=2,
+    ),
 ]
 
 
