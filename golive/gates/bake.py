@@ -131,8 +131,6 @@ def result_extras(
     """The result's table (one row per measured check), output and duration."""
     return {
         "details": [m.model_dump() for m in taken],
-        "output": BakeOutput(
-            canaries=canaries, measurements=tuple(taken), aborted_at=aborted_at
-        ),
+        "output": BakeOutput(canaries=canaries, measurements=tuple(taken), aborted_at=aborted_at),
         "duration_s": time.monotonic() - started,
     }

@@ -97,7 +97,8 @@ def scrape_config(
                 "job_name": svc.name,
                 "metrics_path": svc.metrics,
                 "static_configs": [
-                    {"targets": [f"127.0.0.1:{port}"]} | ({"labels": {"release": rid}} if rid else {})
+                    {"targets": [f"127.0.0.1:{port}"]}
+                    | ({"labels": {"release": rid}} if rid else {})
                     for port, rid in (targets or {}).get(svc.name) or [(svc.port, "")]
                 ],
             }

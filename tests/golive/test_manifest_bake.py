@@ -43,16 +43,37 @@ def test_no_canary_by_default(target: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('\n[proxy]\ncanary_weight = 10\n' + BAKE, r"proxy\.canary_weight: a canary needs the proxy"),
+        (
+            "\n[proxy]\ncanary_weight = 10\n" + BAKE,
+            r"proxy\.canary_weight: a canary needs the proxy",
+        ),
         (PROXY, r"bake: \[proxy\] canary_weight is set but there is no \[bake\]"),
         ('\n[proxy]\nkind = "nginx"\n' + BAKE, r"bake: a bake measures a canary"),
-        (PROXY.replace("= 10", "= 101") + BAKE, r"proxy\.canary_weight: .*less than or equal to 100"),
-        (PROXY + BAKE.replace("interval_s = 10", "interval_s = 90"), r"bake\.interval_s: 90 is longer than duration_s \(60\)"),
-        (PROXY + BAKE.replace("failure_limit = 2", "failure_limit = 7"), r"bake\.failure_limit: 7 consecutive failures can never happen in 6"),
-        (PROXY + BAKE.replace("failure_limit = 2", "failure_limit = 0"), r"bake\.failure_limit: .*greater than or equal to 1"),
-        (PROXY + BAKE.replace('comparison = "<"', 'comparison = "~"'), r"bake\.checks\[canary-errors\]\.comparison"),
-        (PROXY + re.sub(r"\[\[bake\.checks\]\][^\[]*$", "", BAKE), r"bake\.checks: Field required"),
-        (PROXY + BAKE + BAKE.split("[bake]")[1].split("\n\n", 1)[1], r"bake\.checks: two bake checks share a name"),
+        (
+            PROXY.replace("= 10", "= 101") + BAKE,
+            r"proxy\.canary_weight: .*less than or equal to 100",
+        ),
+        (
+            PROXY + BAKE.replace("interval_s = 10", "interval_s = 90"),
+            r"bake\.interval_s: 90 is longer than duration_s \(60\)",
+        ),
+        (
+            PROXY + BAKE.replace("failure_limit = 2", "failure_limit = 7"),
+            r"bake\.failure_limit: 7 consecutive failures can never happen in 6",
+        ),
+        (
+            PROXY + BAKE.replace("failure_limit = 2", "failure_limit = 0"),
+            r"bake\.failure_limit: .*greater than or equal to 1",
+        ),
+        (
+            PROXY + BAKE.replace('comparison = "<"', 'comparison = "~"'),
+            r"bake\.checks\[canary-errors\]\.comparison",
+        ),
+        (PROXY + BAKE.split("[[bake.checks]]")[0], r"bake\.checks: Field required"),
+        (
+            PROXY + BAKE + BAKE.split("[bake]")[1].split("\n\n", 1)[1],
+            r"bake\.checks: two bake checks share a name",
+        ),
     ],
 )
 def test_a_bad_canary_or_bake_is_one_line_naming_file_and_field(

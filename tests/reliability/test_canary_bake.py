@@ -29,6 +29,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "goli
 
 # The bake's upper bound only: it aborts at the second failed measurement in a row, as soon as
 # Prometheus has scraped the canary's errors.
+OWN = 'release="{release}", path!~"/metrics|/health"'
+QUERY = (
+    f'(sum(rate(azora_http_requests_total{{{OWN}, status=~"5.."}}[30s])) or vector(0))'
+    f" / sum(rate(azora_http_requests_total{{{OWN}}}[30s]))"
+)
 CANARY = """
 canary_weight = 30
 
@@ -39,11 +44,11 @@ failure_limit = 2
 
 [[bake.checks]]
 name = "canary-error-ratio"
-query = '(sum(rate(azora_http_requests_total{release="{release}", status=~"5..", path!~"/metrics|/health"}[30s])) or vector(0)) / sum(rate(azora_http_requests_total{release="{release}", path!~"/metrics|/health"}[30s]))'
+query = 'QUERY'
 comparison = "<"
 threshold = 0.05
 no_data = "pass"
-"""
+""".replace("QUERY", QUERY)
 # Only the new release has the path, and it fails there; every answer it gives says who it is.
 NEW_RELEASE = """
 

@@ -148,7 +148,9 @@ def test_two_canaries_each_measured_by_their_own_release(located: Located) -> No
 def test_no_prometheus_fails_and_no_canary_skips() -> None:
     gone = Located("none", None, "binary 'prometheus' not found")
     result = bake(plan(), gone, {"api": CANARY})
-    assert result.status is Status.FAILED and "no Prometheus to measure the canary" in result.summary
+    assert (
+        result.status is Status.FAILED and "no Prometheus to measure the canary" in result.summary
+    )
     assert bake(plan(), gone, {}).status is Status.SKIPPED
 
 
