@@ -135,3 +135,25 @@ def test_a_failing_canary_serves_its_share_then_is_switched_back(target: Path) -
         for _ in range(10):
             answer = client.get(f"http://127.0.0.1:{PORTS[0]}/recommendations")
             assert answer.status_code == 404 and "x-golive-test" not in answer.headers
+
+    # A good canary bakes its whole (short) duration, takes all the traffic, and GO retires
+    # the old release.
+    app.write_text(
+        app.read_text().replace(
+            'return _JSONResponse({"status": "broken"}, 500)',
+            'return _JSONResponse({"status": "ok"})',
+        )
+    )
+    target.write_text(toml + CANARY.replace("duration_s = 120", "duration_s = 3"))
+    good = launch(target)
+    assert good["verdict"] == "GO", good["reasons"]
+    baked = next(g for g in good["gates"] if g["gate"] == "bake")
+    assert baked["status"] == "passed" and len(baked["details"]) == 3, baked
+    routes = load_routes(settings.environment_dir("production")).services
+    live = routes["api"].live
+    assert live is not None and routes["api"].candidate is None and live != old_api
+    with httpx.Client(timeout=5) as client:
+        for _ in range(10):
+            answer = client.get(f"http://127.0.0.1:{PORTS[0]}/recommendations")
+            assert answer.status_code == 200 and "x-golive-test" in answer.headers
+    assert payments_pid() == payments
