@@ -23,6 +23,7 @@ from golive.errors import GoliveError, LaunchCrashed
 from golive.recovery import recover
 from golive.report import NoGo
 from golive.request import LaunchRequest
+from tasks.bake import bake_gate
 from tasks.load import load_gate
 from tasks.metrics import metrics_gate
 
@@ -50,6 +51,8 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
             results += hour2
             if ctx.variant == "full" and not any(r.blocks_launch for r in results):
                 results.append(outcome(ctx, "load", load_gate.submit(ctx)))
+            if ctx.manifest.bake and not any(r.blocks_launch for r in results):
+                results.append(outcome(ctx, "bake", bake_gate.submit(ctx)))  # a canary's
             if watched(results):  # the metric checks read what smoke and load just did
                 results.append(outcome(ctx, "metrics", metrics_gate.submit(ctx)))
         rollback = (

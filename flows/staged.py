@@ -28,6 +28,7 @@ from golive.ledger import open_ledger
 from golive.optimise import optimisation_report
 from golive.request import StagedRequest
 from golive.results import GateResult
+from tasks.bake import bake_gate
 from tasks.load import load_ramp_gate
 from tasks.metrics import metrics_gate
 
@@ -55,7 +56,8 @@ def stage_two(ctx: LaunchContext) -> tuple[list[GateResult], bool]:
 
 @flow(name="stage-3-load")
 def stage_three(ctx: LaunchContext, ramp: list[int]) -> list[GateResult]:
-    """Stage 3: the load ramp, its optimisation report, then the metric checks."""
+    """Stage 3: the load ramp, its optimisation report, a canary's bake (once nothing blocks),
+    then the metric checks."""
     done = recorded(ctx, 3)
     if done:
         return done
@@ -65,7 +67,10 @@ def stage_three(ctx: LaunchContext, ramp: list[int]) -> list[GateResult]:
         markdown=optimisation_report(result),
         description="slowest endpoints and closest thresholds",
     )
-    return [result, outcome(ctx, "metrics", metrics_gate.submit(ctx), stage=3)]
+    results = [result]
+    if ctx.manifest.bake and not result.blocks_launch:
+        results.append(outcome(ctx, "bake", bake_gate.submit(ctx), stage=3))
+    return [*results, outcome(ctx, "metrics", metrics_gate.submit(ctx), stage=3)]
 
 
 def later_stages(

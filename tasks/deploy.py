@@ -49,6 +49,7 @@ def deploy_gate(ctx: LaunchContext, built: BuildOutput) -> GateResult:
             ctx.redactor(),
             verify_candidates(ctx),
             same_config,
+            canary_weight=ctx.manifest.proxy.canary_weight or 100,
         )
     if result.status is Status.PASSED:
         ctx.save_config()

@@ -7,6 +7,7 @@ from prefect import task
 from golive.context import LaunchContext
 from golive.gates.metrics import metrics
 from golive.monitoring import locate_running
+from golive.monitoring.targets import as_scraped
 from golive.results import GateResult
 
 
@@ -16,4 +17,5 @@ def metrics_gate(ctx: LaunchContext) -> GateResult:
     no-data policy."""
     cfg = ctx.manifest.monitoring
     located = locate_running(ctx.environment_dir, cfg)
-    return metrics(cfg.checks, located, ctx.services(), wait_s=cfg.wait_s)
+    services = as_scraped(ctx.services(), ctx.environment_dir)
+    return metrics(cfg.checks, located, services, wait_s=cfg.wait_s)

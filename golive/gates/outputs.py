@@ -142,3 +142,25 @@ class ServiceRollback(GateOutput):
         if self.outcome == "failed":
             return f"{self.service}: release {rid} FAILED to restart: {self.problem}"
         return f"{self.service}: release {rid} serving again"
+
+
+class BakeMeasurement(GateOutput):
+    """One check's value at one measurement of a canary's bake."""
+
+    measurement: int  # 1, 2, ...
+    at_s: float  # seconds into the bake
+    check: str
+    release: str  # the canary's release id the query selected, "-" when it names none
+    value: float | None = None  # None: no data, or the query failed (note says which)
+    threshold: str
+    decision: Literal["passed", "failed", "warned"]
+    note: str = "-"
+
+
+class BakeOutput(GateOutput):
+    """canaries: service → the release id that baked; measurements over time; aborted_at: the
+    measurement that reached failure_limit (None: the bake ran its whole duration)."""
+
+    canaries: dict[str, str] = {}
+    measurements: tuple[BakeMeasurement, ...] = ()
+    aborted_at: int | None = None

@@ -98,6 +98,16 @@ GATES: tuple[Gate, ...] = (
         outputs.LoadOutput,
         "locust against the thresholds",
     ),
+    # Only with a canary ([proxy] canary_weight); never run without one.
+    Gate(
+        "bake",
+        Category.DEPLOYMENT,
+        2,
+        3,
+        frozenset(),
+        outputs.BakeOutput,
+        "a canary's share of traffic measured by PromQL checks, then promoted or switched back",
+    ),
     Gate(
         "metrics",
         Category.MONITORING,

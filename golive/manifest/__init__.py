@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from golive.errors import ManifestError
+from golive.manifest.bake import Bake, check_canary
 from golive.manifest.checks import AllowlistEntry, Audit, Suite
 from golive.manifest.drift import DriftSettings
 from golive.manifest.fields import PLACEHOLDER, Command, EnvKey, Name, Strict, UrlPath
@@ -31,6 +32,7 @@ __all__ = [
     "REFERENCE",
     "AllowlistEntry",
     "Audit",
+    "Bake",
     "Command",
     "Database",
     "DockerSettings",
@@ -71,6 +73,7 @@ class Manifest(Strict):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     freeze: list[Freeze] = Field(default_factory=list, description="windows launches wait out")
     drift: DriftSettings = Field(default_factory=DriftSettings)
+    bake: Bake | None = None
     # Where the manifest was read from; every relative path resolves against its folder.
     root: Path = Path(".")
 
@@ -99,6 +102,7 @@ class Manifest(Strict):
                 " service its own"
             )
         self._no_dependency_cycle()
+        check_canary(self.proxy, self.bake)
         return self
 
     def _no_dependency_cycle(self) -> None:

@@ -20,3 +20,10 @@ class ProxySettings(Strict):
     settle_timeout_s: float = Field(
         30, gt=0, description="seconds a reload may take before its old workers have finished"
     )
+    canary_weight: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="percent of public traffic a new release takes while it bakes ([bake]);"
+        " 0: no canary, it takes all traffic once verified",
+    )

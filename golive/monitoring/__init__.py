@@ -15,6 +15,7 @@ from golive.monitoring.direct import DirectScrape
 from golive.monitoring.interface import Located, Mode, MonitoringError, Row, Watcher
 from golive.monitoring.prometheus import (
     PrometheusError,
+    Targets,
     find_binary,
     no_prometheus_reason,
     rule_groups,
@@ -32,6 +33,7 @@ __all__ = [
     "PrometheusError",
     "PrometheusWatch",
     "Row",
+    "Targets",
     "Watcher",
     "locate_running",
     "open_watch",
@@ -39,12 +41,18 @@ __all__ = [
 
 
 def open_watch(
-    services: list[Service], environment_dir: Path | None, cfg: Monitoring, rule_files: list[Path]
+    services: list[Service],
+    environment_dir: Path | None,
+    cfg: Monitoring,
+    rule_files: list[Path],
+    targets: Targets | None = None,
 ) -> Watcher:
     """For the monitor gate: an existing Prometheus (once ready), else one started for the
     environment with these rule files, else golive scraping the endpoints itself (and why).
 
-    Raises PrometheusError for a rule file that is not rules or a started one that fails.
+    `targets`: where a started one scrapes each service, if not at its own port, and which
+    release each target is. Raises PrometheusError for a rule file that is not rules or a
+    started one that fails.
     """
     expected = tuple(Expected(f, g) for f in rule_files for g in rule_groups(f))
     if cfg.prometheus_url:
@@ -57,7 +65,9 @@ def open_watch(
         return DirectScrape(no_prometheus_reason(cfg))
     if environment_dir is None:
         return DirectScrape("no environment folder to run Prometheus in")
-    url = start_prometheus(environment_dir, services, cfg, rule_files, timeout=cfg.wait_s)
+    url = start_prometheus(
+        environment_dir, services, cfg, rule_files, timeout=cfg.wait_s, targets=targets
+    )
     return PrometheusWatch("started", url, f"Prometheus started at {url}", expected)
 
 

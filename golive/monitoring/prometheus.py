@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ from golive.monitoring.interface import MonitoringError
 
 START_MARK = "--- golive: starting prometheus"
 NOT_STARTED = "Prometheus did not start: "
+# Each service's scrape targets when it does not simply listen on its own port (behind the
+# proxy: each release on its internal port): (port, release id) pairs.
+Targets = Mapping[str, Sequence[tuple[int, str]]]
 
 
 class PrometheusError(MonitoringError):
@@ -68,12 +72,17 @@ def duration(seconds: float) -> str:
 
 
 def scrape_config(
-    services: list[Service], scrape_interval_s: float, rule_files: list[Path]
+    services: list[Service],
+    scrape_interval_s: float,
+    rule_files: list[Path],
+    targets: Targets | None = None,
 ) -> dict[str, Any]:
     """A config with one job per service (named after it) on 127.0.0.1, and the rule files.
 
-    No extra target labels: a `service` label would clash with the services' own labels and
-    Prometheus would rename theirs to `exported_service`.
+    A service's targets are its own port, or those `targets` gives it; each labelled with its
+    release id (`release`, when known), so a query can select one release's series (a canary's
+    bake). No `service` label: it would clash with the services' own labels and Prometheus would
+    rename theirs to `exported_service`.
     """
     interval = duration(scrape_interval_s)
     return {
@@ -87,7 +96,11 @@ def scrape_config(
             {
                 "job_name": svc.name,
                 "metrics_path": svc.metrics,
-                "static_configs": [{"targets": [f"127.0.0.1:{svc.port}"]}],
+                "static_configs": [
+                    {"targets": [f"127.0.0.1:{port}"]}
+                    | ({"labels": {"release": rid}} if rid else {})
+                    for port, rid in (targets or {}).get(svc.name) or [(svc.port, "")]
+                ],
             }
             for svc in services
             if svc.metrics  # metrics = "": nothing to scrape, the monitor gate checks health
@@ -122,6 +135,7 @@ def start_prometheus(
     monitoring: Monitoring,
     rule_files: list[Path],
     timeout: float = 30,
+    targets: Targets | None = None,
 ) -> str:
     """(Re)start this environment's Prometheus for these services; returns its URL once ready.
 
@@ -134,7 +148,7 @@ def start_prometheus(
     stop_prometheus(environment_dir)
     folder = monitoring_dir(environment_dir)
     config = write_config(
-        environment_dir, scrape_config(services, monitoring.scrape_interval_s, rule_files)
+        environment_dir, scrape_config(services, monitoring.scrape_interval_s, rule_files, targets)
     )
     port = monitoring.listen_port or free_port()
     log_path = folder / "prometheus.log"

@@ -98,11 +98,12 @@ def deploy_switched(
     redact: Redactor,
     verify: Verify,
     same_config: Collection[str] = (),
+    canary_weight: int = 100,
 ) -> GateResult:
     """The deploy gate behind the proxy: for each changed service in depends_on order, start
-    the new release beside the live one, verify it on its internal port, then switch. A
-    service whose live release and configuration (`same_config`) did not change is left
-    alone."""
+    the new release beside the live one, verify it on its internal port, then switch (a
+    canary: `canary_weight` percent of new requests, the live release the rest). A service
+    whose live release and configuration (`same_config`) did not change is left alone."""
     t_start = time.monotonic()
     table, running = load_routes(environment_dir), backend.running()
     for svc in services:
@@ -152,7 +153,11 @@ def deploy_switched(
                 duration_s=time.monotonic() - t_start,
             )
         stale = route.candidate  # a candidate a dead launch left routed
-        table.services[svc.name] = ServiceRoute(public_port=svc.port, live=live, candidate=up)
+        # With no live release there is nothing to share with: the candidate takes it all.
+        weight = canary_weight if live is not None else 100
+        table.services[svc.name] = ServiceRoute(
+            public_port=svc.port, live=live, candidate=up, candidate_weight=weight
+        )
         save_routes(environment_dir, table)
         if svc.name in running:  # it ran without the proxy, on the public port: free it
             backend.stop(svc.name)
@@ -231,6 +236,22 @@ def promote(backend: DeployBackend, proxy: TrafficProxy, environment_dir: Path) 
     if promoted:
         route_and_retire(table, backend, proxy, environment_dir, retire)
     return promoted
+
+
+def reweigh(proxy: TrafficProxy, environment_dir: Path, weight: int) -> list[str]:
+    """Give every candidate that shares its service with a live release this percent of new
+    requests, in one graceful reload (a canary's bake: 100 once it passes, 0 at once when it
+    fails, before the rollback); the services reweighed."""
+    table = load_routes(environment_dir)
+    changed: list[str] = []
+    for name, route in table.services.items():
+        if route.candidate is not None and route.live is not None:
+            table.services[name] = route.model_copy(update={"candidate_weight": weight})
+            changed.append(name)
+    if changed:
+        save_routes(environment_dir, table)
+        proxy.apply(table)
+    return changed
 
 
 def route_and_retire(

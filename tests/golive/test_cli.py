@@ -18,6 +18,10 @@ from tests.conftest import run_golive
             "database.alembic_ini: nope.ini does not exist",
         ),
         (lambda t: t.replace("[load]", "[load"), "not valid TOML"),
+        (
+            lambda t: t + '\n[proxy]\nkind = "nginx"\ncanary_weight = 10\n',
+            "bake: [proxy] canary_weight is set but there is no [bake]",
+        ),
     ],
 )
 def test_malformed_manifest_exits_2_with_one_line(

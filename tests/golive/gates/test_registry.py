@@ -17,7 +17,7 @@ from golive.results import GateResult, Status, passed
 from tests.conftest import REPO_ROOT
 
 # Modules in golive/gates that are not gates: the registry itself, the outputs, a rule table.
-NOT_GATES = {"__init__", "registry", "outputs", "configure_rules"}
+NOT_GATES = {"__init__", "registry", "outputs", "configure_rules", "smoke_burst"}
 
 
 def test_every_gate_has_its_module_function_and_task() -> None:
@@ -96,6 +96,24 @@ SAMPLES: list[outputs.GateOutput] = [
         ),
         margins=(outputs.Margin(threshold="p95_ms", measured=2, limit=10, headroom_ratio=0.8),),
         by_step={"4": ()},
+    ),
+    outputs.BakeOutput(
+        canaries={"api": "r2"},
+        measurements=(
+            outputs.BakeMeasurement(
+                measurement=1, at_s=1.0, check="e", release="r2", threshold="< 1", decision="passed"
+            ),
+            outputs.BakeMeasurement(
+                measurement=2,
+                at_s=2.0,
+                check="e",
+                release="r2",
+                value=3.5,
+                threshold="< 1",
+                decision="failed",
+            ),
+        ),
+        aborted_at=2,
     ),
 ]
 

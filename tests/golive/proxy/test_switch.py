@@ -16,7 +16,7 @@ from golive.gates.deploy import PreviousRelease
 from golive.gates.outputs import BuiltRelease, DeployOutput
 from golive.gates.smoke import smoke
 from golive.proxy import NginxProxy, load_routes
-from golive.proxy.switch import critical_smoke, deploy_switched, promote, switch_back
+from golive.proxy.switch import critical_smoke, deploy_switched, promote, reweigh, switch_back
 from golive.results import Status
 from tests.conftest import output_of
 from tests.golive.gates.test_deploy import change_api, pids, prepare
@@ -34,6 +34,19 @@ async def _broken_health(request: _Request, call_next):
         return _JSONResponse({"status": "broken"}, 503)
     response = await call_next(request)
     response.headers["x-golive-test"] = "bad-release"
+    return response
+"""
+
+# A good release whose answers say so (the live one's do not carry the header).
+MARKED = """
+
+from fastapi import Request as _Request
+
+
+@app.middleware("http")
+async def _marked(request: _Request, call_next):
+    response = await call_next(request)
+    response.headers["x-golive-test"] = "canary"
     return response
 """
 
@@ -59,7 +72,7 @@ class World:
         self.services = self.m.services_in_start_order()
         self.live: dict[str, BuiltRelease] = {}
 
-    def deploy(self, releases: dict[str, BuiltRelease]) -> DeployOutput:
+    def deploy(self, releases: dict[str, BuiltRelease], canary_weight: int = 100) -> DeployOutput:
         verify = critical_smoke(self.services, self.m.smoke, smoke)
         result = deploy_switched(
             self.services,
@@ -71,6 +84,7 @@ class World:
             Redactor({}),
             verify,
             same_config=[s.name for s in self.services],
+            canary_weight=canary_weight,
         )
         self.last = result
         return output_of(result, DeployOutput)
@@ -185,3 +199,28 @@ def test_switching_back_restarts_what_is_gone(world: World) -> None:
     assert route.live.release_id == world.live["api"].release_id
     assert candidate.instance not in world.backend.running()
     assert get(18101).status_code == 200 and get(18102).status_code == 200
+
+
+def canary_answers(n: int) -> list[bool]:
+    """Whether each of n requests to the api's public port was answered by the canary."""
+    return ["x-golive-test" in get(18101).headers for _ in range(n)]
+
+
+def test_a_canary_takes_its_share_then_all_or_none(world: World) -> None:
+    first = pids(world.env_dir)
+    world.deploy(bad_release(world, MARKED), canary_weight=25)
+    assert world.last.status is Status.PASSED, world.last.summary
+    route = load_routes(world.env_dir).services["api"]
+    assert route.candidate_weight == 25 and route.live is not None
+    assert "weight=25;" in world.proxy.conf.read_text()
+    seen = canary_answers(40)
+    assert any(seen) and not all(seen), seen  # both releases answer the public port
+
+    assert reweigh(world.proxy, world.env_dir, 0) == ["api"]  # a failed bake: none at once
+    assert not any(canary_answers(10))
+    assert reweigh(world.proxy, world.env_dir, 100) == ["api"]  # a passed one: all of it
+    assert all(canary_answers(10))
+    now = pids(world.env_dir)
+    assert {n: p for n, p in now.items() if not n.startswith("api.")} == {
+        n: p for n, p in first.items() if not n.startswith("api.")
+    }
