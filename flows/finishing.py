@@ -54,7 +54,10 @@ def undo(
 
 @task(name="verdict")
 def decide_verdict(
-    ctx: LaunchContext, results: list[GateResult], rollback: list[str]
+    ctx: LaunchContext,
+    results: list[GateResult],
+    rollback: list[str],
+    resume: tuple[int, list[str]] | None = None,
 ) -> LaunchReport:
     """The scorecard and GO / NO-GO: its artifacts, report files and the ledger's verdict."""
     redact = ctx.redactor()
@@ -69,6 +72,8 @@ def decide_verdict(
         scorecard,
         results,
         [redact(line) for line in rollback],
+        resumed_from=resume[0] if resume else None,
+        resume=[redact(line) for line in resume[1]] if resume else [],
     )
     create_table_artifact(
         key="launch-scorecard",
@@ -93,10 +98,15 @@ def decide_verdict(
 
 
 def finish(
-    ctx: LaunchContext, request: LaunchRequest, results: list[GateResult], rollback: list[str]
+    ctx: LaunchContext,
+    request: LaunchRequest,
+    results: list[GateResult],
+    rollback: list[str],
+    resume: tuple[int, list[str]] | None = None,
 ) -> dict[str, Any] | State:
-    """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return."""
-    report = decide_verdict(ctx, results, rollback)
+    """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return.
+    `resume`: the launch this one resumed and what it reused (golive.resume)."""
+    report = decide_verdict(ctx, results, rollback, resume)
     if report.scorecard.go:
         promote_release(ctx)  # behind the proxy: the releases it replaced stop only now
     ledger = open_ledger()

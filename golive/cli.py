@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from golive import prefect_server, settings
+from golive.cli_resume import resume_command
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 
 if TYPE_CHECKING:
@@ -365,6 +366,7 @@ server_app = typer.Typer(
     help="golive's local Prefect server (used when PREFECT_API_URL is not set).",
 )
 app.add_typer(server_app, name="server")
+app.command("resume")(resume_command)
 
 
 @server_app.command("start")

@@ -34,6 +34,8 @@ class LaunchReport:
     scorecard: Scorecard
     results: list[GateResult]
     rollback: list[str] = field(default_factory=list)
+    resumed_from: int | None = None  # the launch this one resumed (golive.resume)
+    resume: list[str] = field(default_factory=list)  # per reusable gate: reused or runs, why
 
     @property
     def verdict(self) -> str:
@@ -54,6 +56,8 @@ class LaunchReport:
             # like the rest, and what a script reads where the summary names only some.
             "gates": [{**r.as_dict(), "details": r.details} for r in self.results],
             "rollback": self.rollback,
+            "resumed_from": self.resumed_from,
+            "resume": self.resume,
         }
 
     def write_json(self, path: Path) -> None:
@@ -67,6 +71,9 @@ class LaunchReport:
             f"Launch {self.launch_id}, readiness score {self.scorecard.overall}/100.",
             "",
         ]
+        if self.resumed_from is not None:
+            lines += [f"## Resumed from launch {self.resumed_from}", ""]
+            lines += [f"- {line}" for line in self.resume] + [""]
         if self.scorecard.reasons:
             lines += ["## Why NO-GO", ""] + [f"- {r}" for r in self.scorecard.reasons] + [""]
         lines += [
@@ -81,7 +88,8 @@ class LaunchReport:
         ]
         lines += ["", "## Gates", "", "| gate | status | seconds | summary |", "|---|---|---|---|"]
         lines += [
-            f"| {r.gate} | {r.status.value} | {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
+            f"| {r.gate} | {r.status.value}{f' ({r.origin_note()})' if r.origin_note() else ''} "
+            f"| {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
             for r in self.results
         ]
         if self.rollback:

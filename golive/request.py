@@ -54,6 +54,12 @@ class LaunchRequest(BaseModel):
     webhook_secret_block: str | None = Field(
         None, description="Name of a Prefect Secret block holding the webhook URL."
     )
+    resume_launch: int | None = Field(
+        None,
+        ge=1,
+        description="Resume this NO-GO or CRASHED launch (same manifest, environment, variant): "
+        "Hour 1 gates that passed with unchanged inputs are reused from the ledger, the rest run.",
+    )
 
 
 class StagedRequest(LaunchRequest):

@@ -35,6 +35,8 @@ class Launch(Base):
     # by the migrate gate before it changes anything; revision_recorded says it was.
     revision_before: Mapped[str | None] = mapped_column(String(64))
     revision_recorded: Mapped[bool] = mapped_column(default=False)
+    # The NO-GO or CRASHED launch this one resumed (`golive resume`); None for a fresh launch.
+    resumed_from: Mapped[int | None]
 
 
 class GateRun(Base):
@@ -53,6 +55,9 @@ class GateRun(Base):
     stage: Mapped[int | None]  # the stage of a staged launch that ran it
     # The whole GateResult as JSON (golive.gates.registry.result_to_json); None before 0005.
     result: Mapped[str | None] = mapped_column(Text)
+    # What the gate ran on, as named digests (golive.resume.Inputs as JSON; never a value):
+    # a resume reuses the result only while they are unchanged. None: not recorded.
+    inputs: Mapped[str | None] = mapped_column(Text)
 
 
 class Release(Base):
