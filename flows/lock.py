@@ -39,9 +39,7 @@ from golive.validate import check_launch
 QUEUE_POLL_S = 5
 
 
-def begin(
-    request: LaunchRequest, variant: str, resumed_from: int | None = None
-) -> LaunchContext:
+def begin(request: LaunchRequest, variant: str, resumed_from: int | None = None) -> LaunchContext:
     """Open (or, for a resumed run, find again) the launch, and take its environment;
     `resumed_from`: the earlier launch this one resumes (`golive resume`)."""
     spec = check_launch(request.manifest, request.environment, rehearsal=request.rehearsal)
