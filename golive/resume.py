@@ -169,15 +169,15 @@ def check_resumable(
     old = ledger.launch(launch_id)
     if old is None:
         raise InputError(f"--launch {launch_id}: no such launch in the ledger (see golive history)")
-    if old.verdict not in RESUMABLE:
-        state = f"ended {old.verdict}" if old.verdict else "is still running"
-        raise InputError(
-            f"--launch {launch_id}: it {state}; only a NO-GO or CRASHED launch can be resumed"
-        )
     base = old.environment.removesuffix("-rehearsal") if old.rehearsal else old.environment
     if base != environment:
         raise InputError(
             f"--launch {launch_id}: it launched into {old.environment}, not {environment}"
+        )
+    if old.verdict not in RESUMABLE:
+        state = f"ended {old.verdict}" if old.verdict else "is still running"
+        raise InputError(
+            f"--launch {launch_id}: it {state}; only a NO-GO or CRASHED launch can be resumed"
         )
     if not old.manifest:
         raise InputError(f"--launch {launch_id}: the ledger has no manifest path for it")
