@@ -69,6 +69,9 @@ class StagedRequest(LaunchRequest):
     approval_timeout_s: int = Field(
         86400, ge=1, description="How long each stage waits for its approval before aborting."
     )
+    # A staged launch records each stage's results and resumes its own run after an approval;
+    # resuming an earlier failed launch from its first failed gate is the launch flow's.
+    resume_launch: None = Field(None, description="Not for staged launches: use a launch.")
     ramp: list[int] = Field(
         default_factory=list,
         description="Stage 3's load ramp (user counts to step through); empty: the manifest's "
