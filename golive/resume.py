@@ -13,7 +13,8 @@ A resume is a new launch of the same manifest, environment and variant, linked t
 - migrate: as above, and the database is still where that migrate left it, and that migrate
   moved nothing. A NO-GO puts back a database its launch migrated (and a crash's recovery
   does too), so after a launch that applied migrations the database is at its old revision
-  again and migrate runs again (taking this launch's own backup). Only a migrate that found
+  again and migrate runs again (taking this launch's own backup); the resume says where the
+  database is. Only a migrate that found
   the database already at head is reused, if the database is still at that head.
 - build, deploy, monitor, smoke, load, metrics: never reused. The NO-GO stopped the releases
   that deploy started and the checks watched them; build is cached by content anyway.
@@ -216,7 +217,7 @@ def plan_resume(
         if why is None and gate == "migrate":
             configure_reused = decisions[0].reuse is not None  # REUSABLE starts with it
             why = (
-                database_moved(old.id, result.output, database_at)
+                database_moved(old, result.output, database_at)
                 if configure_reused
                 else "configure runs again, and migrate only after it"
             )
@@ -249,22 +250,23 @@ def not_reusable(
     return None
 
 
-def database_moved(old_id: int, output: object, database_at: DatabaseState) -> str | None:
-    """Why an earlier migrate no longer holds for the database as it is now, or None."""
+def database_moved(old: Launch, output: object, database_at: DatabaseState) -> str | None:
+    """Why launch `old`'s migrate no longer holds for the database as it is now, or None."""
     if not isinstance(output, MigrateOutput):
-        return f"launch {old_id} recorded no revisions for it"
-    if output.needs_undo:
-        # That migrate moved the database, and its launch's NO-GO (or recovery) put it back.
-        return (
-            f"launch {old_id} migrated {output.before or 'an empty database'} -> {output.after}"
-            " and its NO-GO put the database back: migrate runs again"
-        )
+        return f"launch {old.id} recorded no revisions for it"
     try:
         at, heads = database_at()
-    except Exception as exc:
+    except Exception as exc:  # the migrate gate that runs instead says what is wrong
         return f"the database's revision cannot be read now ({type(exc).__name__})"
+    now = at or "an empty schema"
+    if output.needs_undo:  # that migrate moved the database: this launch takes its own backup
+        moved = f"launch {old.id} migrated {output.before or 'an empty schema'} -> {output.after}"
+        if at == output.before:
+            undo = "its NO-GO" if old.verdict == "NO-GO" else "its recovery"
+            return f"{moved} and {undo} put the database back at {now}: migrate runs again"
+        return f"{moved}; the database is at {now}: migrate runs again"
     if at != output.after:
-        return f"the database is at {at or 'an empty schema'}, not {output.after} as it was"
+        return f"the database is at {now}, not {output.after} as it was"
     if at not in heads:  # a migration added since, or a tool that cannot say its head
-        return f"the database is at {at or 'an empty schema'}, which is not the head now"
+        return f"the database is at {now}, which is not the head now"
     return None

@@ -77,7 +77,9 @@ def test_a_launch_no_go_at_smoke_fixed_and_resumed_reuses_hour_one_and_ends_go(
     assert runs.read_text().count("ran") == 1  # the suite did not run again
     assert not found["migrate"]["reused"] and not found["deploy"]["reused"]
     migrate_line = next(x for x in report["resume"] if x.startswith("migrate: "))
-    assert "its NO-GO put the database back: migrate runs again" in migrate_line
+    assert migrate_line.endswith(
+        "and its NO-GO put the database back at an empty schema: migrate runs again"
+    )
     assert f"resume: configure: reused: passed in launch {first['launch_id']}" in done.stdout
     assert "resume: migrate: runs:" in done.stdout
 

@@ -66,13 +66,21 @@ def test_unchanged_hour_one_is_reused_but_a_reverted_migration_runs_again(
     launch = old_launch(ledger, ctx, migrated)
     old = ledger.launch(launch)
     assert old is not None
-    decisions = {d.gate: d for d in plan_resume(ctx, ledger, old, at_head)}
+    decisions = {d.gate: d for d in plan_resume(ctx, ledger, old, lambda: (None, HEAD))}
     for gate in ("configure", "audit", "tests"):
         reuse = decisions[gate].reuse
         assert reuse is not None and reuse.reused_from == launch, decisions[gate].line
         assert reuse.as_dict()["reused"] is True
     assert decisions["migrate"].reuse is None
-    assert "its NO-GO put the database back: migrate runs again" in decisions["migrate"].line
+    assert decisions["migrate"].line == (
+        f"migrate: runs: launch {launch} migrated an empty schema -> 0003 and its NO-GO put the"
+        " database back at an empty schema: migrate runs again"
+    )
+    # An undo that did not get the database back: the resume says where it is instead.
+    stuck = plan_resume(ctx, ledger, old, at_head)[-1]
+    assert stuck.reuse is None and stuck.line.endswith(
+        "the database is at 0003: migrate runs again"
+    )
 
 
 def test_a_migrate_that_moved_nothing_is_reused_while_the_database_stays_at_head(
