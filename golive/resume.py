@@ -180,6 +180,8 @@ def check_resumable(
         raise InputError(
             f"--launch {launch_id}: it {state}; only a NO-GO or CRASHED launch can be resumed"
         )
+    if old.variant not in ("full", "soft"):  # its stages resume their own run instead
+        raise InputError(f"--launch {launch_id}: a {old.variant} launch cannot be resumed")
     if not old.manifest:
         raise InputError(f"--launch {launch_id}: the ledger has no manifest path for it")
     if manifest is not None and Path(manifest).resolve() != Path(old.manifest):

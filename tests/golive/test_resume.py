@@ -172,7 +172,12 @@ def test_a_go_an_unknown_or_another_environments_launch_cannot_be_resumed(
     running = ledger.start_launch(
         target="azora", environment="production", variant="full", rehearsal=False, manifest="/m"
     )
+    staged = ledger.start_launch(
+        target="azora", environment="production", variant="staged", rehearsal=False
+    )
+    ledger.finish_launch(staged, "NO-GO", ["aborted"])
     cases = {
+        staged: "a staged launch cannot be resumed",
         go: "it ended GO; only a NO-GO or CRASHED launch can be resumed",
         999: "no such launch in the ledger",
         staging: "it launched into staging, not production",
