@@ -60,6 +60,7 @@ def decide_verdict(
     results: list[GateResult],
     rollback: list[str],
     drift: DriftReport | None = None,
+    resume: tuple[int, list[str]] | None = None,
 ) -> LaunchReport:
     """The scorecard and GO / NO-GO: its artifacts, report files and the ledger's verdict."""
     redact = ctx.redactor()
@@ -75,6 +76,8 @@ def decide_verdict(
         results,
         [redact(line) for line in rollback],
         drift,
+        resumed_from=resume[0] if resume else None,
+        resume=[redact(line) for line in resume[1]] if resume else [],
     )
     create_table_artifact(
         key="launch-scorecard",
@@ -99,10 +102,15 @@ def decide_verdict(
 
 
 def finish(
-    ctx: LaunchContext, request: LaunchRequest, results: list[GateResult], rollback: list[str]
+    ctx: LaunchContext,
+    request: LaunchRequest,
+    results: list[GateResult],
+    rollback: list[str],
+    resume: tuple[int, list[str]] | None = None,
 ) -> dict[str, Any] | State:
-    """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return."""
-    report = decide_verdict(ctx, results, rollback, rehearsal_drift(ctx, results))
+    """Decide, report, tear a rehearsal down, notify, free the environment; the flow's return.
+    `resume`: the launch this one resumed and what it reused (golive.resume)."""
+    report = decide_verdict(ctx, results, rollback, rehearsal_drift(ctx, results), resume)
     publish_dora(ctx)  # after the verdict is recorded, so it counts this launch
     if report.scorecard.go:
         promote_release(ctx)  # behind the proxy: the releases it replaced stop only now

@@ -19,6 +19,7 @@ from flows.finishing import finish, previous_releases, undo
 from flows.lock import begin, let_go, stop_heartbeat
 from flows.plan import build_and_deploy, hour_one, watched
 from flows.publishing import outcome, publish_plan
+from flows.resume import resumed_launch, reuse_from
 from golive.errors import GoliveError, LaunchCrashed
 from golive.recovery import recover
 from golive.report import NoGo
@@ -39,10 +40,12 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
     request = request or LaunchRequest()
     if request.plan:
         return publish_plan(request)
-    ctx = begin(request, request.variant)
+    old = resumed_launch(request)  # a resume of a launch that cannot be resumed: bad input
+    ctx = begin(request, request.variant, resumed_from=old.id if old else None)
     previous = previous_releases(ctx)
     try:
-        results = hour_one(ctx)
+        reuse, resume_lines = reuse_from(ctx, old) if old else ({}, [])
+        results = hour_one(ctx, reuse=reuse)
         deployed = False
         if any(r.blocks_launch for r in results):
             get_run_logger().warning("Hour 1 has a blocking failure: NO-GO, Hour 2 does not start")
@@ -58,7 +61,7 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
         rollback = (
             undo(ctx, results, previous, deployed) if any(r.blocks_launch for r in results) else []
         )
-        return finish(ctx, request, results, rollback)
+        return finish(ctx, request, results, rollback, (old.id, resume_lines) if old else None)
     except Exception as exc:  # a bug, not a verdict: undo what was done, then say so
         stop_heartbeat(ctx.launch_id)
         why = ctx.redactor()(f"launch failed: {type(exc).__name__}: {exc}")

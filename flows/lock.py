@@ -44,8 +44,9 @@ from golive.validate import check_launch
 QUEUE_POLL_S = 5
 
 
-def begin(request: LaunchRequest, variant: str) -> LaunchContext:
-    """Open (or, for a resumed run, find again) the launch, and take its environment."""
+def begin(request: LaunchRequest, variant: str, resumed_from: int | None = None) -> LaunchContext:
+    """Open (or, for a resumed run, find again) the launch, and take its environment;
+    `resumed_from`: the earlier launch this one resumes (`golive resume`)."""
     spec = check_launch(request.manifest, request.environment, rehearsal=request.rehearsal)
     environment = f"{request.environment}-rehearsal" if request.rehearsal else request.environment
     ledger = open_ledger()
@@ -64,6 +65,7 @@ def begin(request: LaunchRequest, variant: str) -> LaunchContext:
             rehearsal=request.rehearsal,
             flow_run_id=run_id,
             manifest=str(Path(request.manifest).resolve()),
+            resumed_from=resumed_from,
         )
     )
     if overridden is not None:

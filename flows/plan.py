@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Mapping
 
 from prefect import Task
 from prefect.futures import PrefectFuture
 from prefect.logging import get_run_logger
 
-from flows.publishing import outcome
+from flows.publishing import outcome, publish
 from golive.cancel import CancelScope, GateHandle, running_as
 from golive.context import LaunchContext
 from golive.gates.outputs import BuildOutput, DeployOutput
 from golive.results import GateResult
+from golive.resume import gate_inputs
 from tasks.audit import audit_gate
 from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
@@ -33,14 +35,21 @@ from tasks.tests import tests_gate
 HOUR_ONE_ORDER = ("configure", "migrate", "audit", "tests")
 
 
-def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
+def hour_one(
+    ctx: LaunchContext, stage: int | None = None, reuse: Mapping[str, GateResult] | None = None
+) -> list[GateResult]:
     """configure, audit and tests in parallel; migrate once configure has passed.
 
     Fail fast: the first blocking failure cancels the gates still running (their commands are
     killed: golive.cancel), and a migration not yet started never starts. A migration already
     running is left to finish (a half-applied migration is worse than one to revert): the
     NO-GO's undo puts the database back. Results come back in plan order.
+
+    `reuse`: results a resumed launch takes from the ledger instead of running their gates
+    (golive.resume); each gate's inputs digest is recorded with its result for a later resume.
     """
+    reuse = reuse or {}
+    inputs = gate_inputs(ctx)
     scope = CancelScope()
     running: dict[PrefectFuture[GateResult], tuple[GateHandle, float]] = {}
     done: queue.SimpleQueue[PrefectFuture[GateResult]] = queue.SimpleQueue()
@@ -55,13 +64,24 @@ def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
         running[future] = (handle, time.monotonic())
         future.add_done_callback(done.put)
 
+    results = [publish(ctx, r, stage, inputs.get(name)) for name, r in reuse.items()]
     for gate in (configure_gate, audit_gate, tests_gate):
-        submit(gate)
-    results: list[GateResult] = []
+        if gate.name not in reuse:
+            submit(gate)
+    if "configure" in reuse and "migrate" not in reuse:
+        submit(migrate_gate, cancellable=False)
     while running:
         future = done.get()
         handle, since = running.pop(future)
-        result = outcome(ctx, handle.gate, future, stage, handle=handle, since=since)
+        result = outcome(
+            ctx,
+            handle.gate,
+            future,
+            stage,
+            handle=handle,
+            since=since,
+            inputs=inputs.get(handle.gate),
+        )
         results.append(result)
         if result.blocks_launch and not scope.cancelled:
             stopped = scope.cancel(f"{handle.gate} failed")

@@ -27,10 +27,14 @@ def artifact_key(gate: str) -> str:
     return f"gate-{gate}"
 
 
-def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) -> GateResult:
-    """Log the result, create its artifact and record it in the ledger; secrets redacted from
-    all three (golive.envfile.Redactor). Returns the result as published."""
+def publish(
+    ctx: LaunchContext, result: GateResult, stage: int | None = None, inputs: str | None = None
+) -> GateResult:
+    """Log the result, create its artifact and record it in the ledger (with the digest of
+    its `inputs`, for a later resume); secrets redacted from all three
+    (golive.envfile.Redactor). Returns the result as published."""
     result = result.redacted(ctx.redactor())
+    note = result.origin_note()  # cached, or reused by a resume
     logger = get_run_logger()
     log = logger.warning if result.status in (Status.FAILED, Status.WARNED) else logger.info
     block = " (blocking)" if result.blocks_launch else ""
@@ -39,7 +43,7 @@ def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) ->
         result.gate,
         result.status.value.upper(),
         block,
-        f" ({result.cache_note()})" if result.cached else "",
+        f" ({note})" if note else "",
         result.summary,
     )
     table = result.details or [{"summary": result.summary}]
@@ -48,11 +52,11 @@ def publish(ctx: LaunchContext, result: GateResult, stage: int | None = None) ->
         table=[{k: str(v) for k, v in row.items()} for row in table],
         description=(
             f"**{result.gate}: {result.status.value}** (score {result.score}, "
-            f"{result.duration_s:.1f} s{', ' + result.cache_note() if result.cached else ''})"
+            f"{result.duration_s:.1f} s{', ' + note if note else ''})"
             f" — {result.summary}"
         ),
     )
-    open_ledger().record_gate(ctx.launch_id, result, stage)
+    open_ledger().record_gate(ctx.launch_id, result, stage, inputs)
     return result
 
 
@@ -64,6 +68,7 @@ def outcome(
     *,
     handle: GateHandle | None = None,
     since: float | None = None,
+    inputs: str | None = None,
 ) -> GateResult:
     """The gate's result, published; a task that crashed becomes a blocking failure of its gate.
 
@@ -80,7 +85,7 @@ def outcome(
         result = cancelled(gate, handle.reason)
     elif from_cache(future):
         result = result.from_cache(time.monotonic() - since)
-    return publish(ctx, result, stage)
+    return publish(ctx, result, stage, inputs)
 
 
 def from_cache(future: PrefectFuture[GateResult]) -> bool:

@@ -26,6 +26,7 @@ import typer
 from golive import prefect_server, settings
 from golive.cli_metrics import metrics_command
 from golive.cli_plan import plan_command
+from golive.cli_resume import resume_command
 from golive.errors import GoliveError, InputError, OperationFailed, Refused
 
 if TYPE_CHECKING:
@@ -389,6 +390,7 @@ server_app = typer.Typer(
     help="golive's local Prefect server (used when PREFECT_API_URL is not set).",
 )
 app.add_typer(server_app, name="server")
+app.command("resume")(resume_command)
 
 
 @server_app.command("start")

@@ -36,6 +36,8 @@ class LaunchReport:
     results: list[GateResult]
     rollback: list[str] = field(default_factory=list)
     drift: DriftReport | None = None  # a rehearsal's, against the previous rehearsal
+    resumed_from: int | None = None  # the launch this one resumed (golive.resume)
+    resume: list[str] = field(default_factory=list)  # per reusable gate: reused or runs, why
 
     @property
     def verdict(self) -> str:
@@ -57,6 +59,8 @@ class LaunchReport:
             "gates": [{**r.as_dict(), "details": r.details} for r in self.results],
             "rollback": self.rollback,
             "drift": self.drift.as_dict() if self.drift else None,
+            "resumed_from": self.resumed_from,
+            "resume": self.resume,
         }
 
     def write_json(self, path: Path) -> None:
@@ -72,6 +76,9 @@ class LaunchReport:
         ]
         if self.drift:  # a rehearsal's report leads with what changed since the last one
             lines += [self.drift.markdown(level=2)]
+        if self.resumed_from is not None:
+            lines += [f"## Resumed from launch {self.resumed_from}", ""]
+            lines += [f"- {line}" for line in self.resume] + [""]
         if self.scorecard.reasons:
             lines += ["## Why NO-GO", ""] + [f"- {r}" for r in self.scorecard.reasons] + [""]
         lines += [
@@ -86,7 +93,8 @@ class LaunchReport:
         ]
         lines += ["", "## Gates", "", "| gate | status | seconds | summary |", "|---|---|---|---|"]
         lines += [
-            f"| {r.gate} | {r.status.value} | {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
+            f"| {r.gate} | {r.status.value}{f' ({r.origin_note()})' if r.origin_note() else ''} "
+            f"| {r.duration_s:.1f} | {r.summary.replace('|', '/')} |"
             for r in self.results
         ]
         if self.rollback:

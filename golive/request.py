@@ -65,6 +65,12 @@ class LaunchRequest(BaseModel):
         description="Only plan: publish what the launch would do as a `launch-plan` artifact "
         "and end, running no gate and changing nothing (as `golive plan`).",
     )
+    resume_launch: int | None = Field(
+        None,
+        ge=1,
+        description="Resume this NO-GO or CRASHED launch (same manifest, environment, variant): "
+        "Hour 1 gates that passed with unchanged inputs are reused from the ledger, the rest run.",
+    )
 
 
 class StagedRequest(LaunchRequest):
@@ -74,6 +80,9 @@ class StagedRequest(LaunchRequest):
     approval_timeout_s: int = Field(
         86400, ge=1, description="How long each stage waits for its approval before aborting."
     )
+    # A staged launch records each stage's results and resumes its own run after an approval;
+    # resuming an earlier failed launch from its first failed gate is the launch flow's.
+    resume_launch: None = Field(None, description="Not for staged launches: use a launch.")
     ramp: list[int] = Field(
         default_factory=list,
         description="Stage 3's load ramp (user counts to step through); empty: the manifest's "

@@ -72,6 +72,8 @@ class GateResult:
     # result says, so two results alike compare equal whenever they were made.
     made_at: float = field(default_factory=time.time, compare=False)
     cached: bool = False  # taken from the cache in this launch: duration_s is this run's time
+    # Taken from this earlier launch's ledger record by a resume (golive.resume): not run now.
+    reused_from: int | None = None
 
     @property
     def category(self) -> Category:
@@ -95,6 +97,10 @@ class GateResult:
         """This result as taken from the cache by a later run that spent duration_s on it."""
         return replace(self, cached=True, duration_s=duration_s)
 
+    def reused(self, launch_id: int) -> GateResult:
+        """This result as a resume takes it from launch `launch_id`'s record, not run again."""
+        return replace(self, reused_from=launch_id, cached=False, duration_s=0.0)
+
     @property
     def made_at_iso(self) -> str:
         return datetime.fromtimestamp(self.made_at, UTC).isoformat(timespec="seconds")
@@ -102,6 +108,12 @@ class GateResult:
     def cache_note(self) -> str:
         """`cached, filled <when>`: what the console, artifact and report say of a cached gate."""
         return f"cached, filled {self.made_at_iso}"
+
+    def origin_note(self) -> str:
+        """Where a result not made by this run came from (cache or resumed launch), or ""."""
+        if self.reused_from is not None:
+            return f"reused from launch {self.reused_from}, made {self.made_at_iso}"
+        return self.cache_note() if self.cached else ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +127,8 @@ class GateResult:
             "evidence": list(self.evidence),
             "cached": self.cached,
             "cached_at": self.made_at_iso if self.cached else None,
+            "reused": self.reused_from is not None,
+            "reused_from": self.reused_from,
         }
 
 

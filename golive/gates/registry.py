@@ -178,6 +178,7 @@ def result_to_json(result: GateResult) -> str:
             "output": result.output.model_dump(mode="json") if result.output else None,
             "made_at": result.made_at,
             "cached": result.cached,
+            "reused_from": result.reused_from,
         },
         default=str,
     )
@@ -200,6 +201,7 @@ def result_from_json(text: str) -> GateResult:
         output=output_type.model_validate(raw_output) if output_type and raw_output else None,
         made_at=float(data.get("made_at") or 0.0),
         cached=bool(data.get("cached")),
+        reused_from=data.get("reused_from"),
     )
 
 

@@ -38,6 +38,8 @@ class Launch(Base):
     # The target's git commit at launch time (None: not a git checkout): for lead time (DORA).
     commit_sha: Mapped[str | None] = mapped_column(String(64))
     committed_at: Mapped[datetime | None]
+    # The NO-GO or CRASHED launch this one resumed (`golive resume`); None for a fresh launch.
+    resumed_from: Mapped[int | None]
 
 
 class GateRun(Base):
@@ -56,6 +58,9 @@ class GateRun(Base):
     stage: Mapped[int | None]  # the stage of a staged launch that ran it
     # The whole GateResult as JSON (golive.gates.registry.result_to_json); None before 0005.
     result: Mapped[str | None] = mapped_column(Text)
+    # What the gate ran on, as named digests (golive.resume.Inputs as JSON; never a value):
+    # a resume reuses the result only while they are unchanged. None: not recorded.
+    inputs: Mapped[str | None] = mapped_column(Text)
 
 
 class Release(Base):

@@ -89,6 +89,7 @@ class Ledger:
         rehearsal: bool,
         flow_run_id: str | None = None,
         manifest: str | None = None,
+        resumed_from: int | None = None,
     ) -> int:
         with self.session() as s:
             launch = Launch(
@@ -99,6 +100,7 @@ class Ledger:
                 flow_run_id=flow_run_id,
                 manifest=manifest,
                 reasons="",
+                resumed_from=resumed_from,
             )
             s.add(launch)
             s.flush()
@@ -113,7 +115,13 @@ class Ledger:
                 .values(revision_before=revision, revision_recorded=True)
             )
 
-    def record_gate(self, launch_id: int, result: GateResult, stage: int | None = None) -> None:
+    def record_gate(
+        self,
+        launch_id: int,
+        result: GateResult,
+        stage: int | None = None,
+        inputs: str | None = None,
+    ) -> None:
         with self.session() as s:
             s.add(
                 GateRun(
@@ -127,6 +135,7 @@ class Ledger:
                     duration_s=result.duration_s,
                     stage=stage,
                     result=result_to_json(result),
+                    inputs=inputs,
                 )
             )
 
