@@ -3,6 +3,7 @@ and smoke. Each step submits gate tasks and publishes their results as they end.
 
 Hour 1 runs configure, audit and tests in parallel and migrate after configure; a blocking
 configure failure never reaches the database, and the first blocking failure stops the rest.
+Prometheus starts during Hour 1 too, so that the monitor gate after deploy only adds targets.
 Hour 2 builds, deploys, then monitors and smoke-tests in parallel.
 """
 
@@ -25,7 +26,7 @@ from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
 from tasks.deploy import deploy_gate
 from tasks.migrate import migrate_gate
-from tasks.monitor import monitor_gate
+from tasks.monitor import monitor_gate, prometheus_ahead, wants_prometheus
 from tasks.smoke import smoke_gate
 from tasks.tests import tests_gate
 
@@ -40,6 +41,9 @@ def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
     killed: golive.cancel), and a migration not yet started never starts. A migration already
     running is left to finish (a half-applied migration is worse than one to revert): the
     NO-GO's undo puts the database back. Results come back in plan order.
+
+    The environment's Prometheus starts alongside (tasks.monitor.prometheus_ahead): not a
+    gate, so it never decides Hour 1, but Hour 1 ends only once its start is over.
     """
     scope = CancelScope()
     running: dict[PrefectFuture[GateResult], tuple[GateHandle, float]] = {}
@@ -57,6 +61,10 @@ def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
 
     for gate in (configure_gate, audit_gate, tests_gate):
         submit(gate)
+    prometheus = None
+    if wants_prometheus(ctx):  # off the critical path: ready before deploy needs it
+        with running_as(scope.handle("prometheus")):
+            prometheus = prometheus_ahead.submit(ctx)
     results: list[GateResult] = []
     while running:
         future = done.get()
@@ -72,6 +80,9 @@ def hour_one(ctx: LaunchContext, stage: int | None = None) -> list[GateResult]:
         elif handle.gate == "configure" and not scope.cancelled:
             # never touch the database with a broken configuration, nor after a NO-GO
             submit(migrate_gate, cancellable=False)
+    if prometheus is not None:
+        # Started or abandoned before the verdict, so a NO-GO's finish finds what to stop.
+        prometheus.wait()
     return sorted(results, key=lambda r: HOUR_ONE_ORDER.index(r.gate))
 
 

@@ -123,6 +123,7 @@ def watcher(
     cfg: Monitoring,
     rule_files: list[Path],
     rules_block: bool,
+    launch_id: int | None = None,
 ) -> tuple[Watcher, str]:
     """Who watches, and a note when the rule files had to be left out: a soft launch still
     wants its targets watched, so it runs without the rule files that failed.
@@ -130,7 +131,7 @@ def watcher(
     Raises MonitoringError when there is no monitoring at all.
     """
     try:
-        return open_watch(services, environment_dir, cfg, rule_files), ""
+        return open_watch(services, environment_dir, cfg, rule_files, launch_id), ""
     except MonitoringError as exc:
         if rules_block or not rule_files:
             raise
@@ -145,13 +146,15 @@ def monitor(
     root: Path | None = None,
     *,
     rules_block: bool = True,
+    launch_id: int | None = None,
 ) -> GateResult:
     """Check monitoring of the deployed services; rule paths are relative to root (the
     manifest's folder). rules_block=False (a soft launch) makes a rule problem a warning.
-    Services without metrics get their health checked instead (see `without_metrics`)."""
+    Services without metrics get their health checked instead (see `without_metrics`).
+    launch_id: the launch whose Prometheus, started during Hour 1, is reused if running."""
     unscraped = [s for s in services if not s.metrics]
     scraped = [s for s in services if s.metrics]
-    result = watched(scraped, environment_dir, monitoring, root, rules_block)
+    result = watched(scraped, environment_dir, monitoring, root, rules_block, launch_id)
     return without_metrics(result, health_rows(unscraped))
 
 
@@ -161,6 +164,7 @@ def watched(
     monitoring: Monitoring | None,
     root: Path | None,
     rules_block: bool,
+    launch_id: int | None = None,
 ) -> GateResult:
     """The services with metrics, watched by Prometheus or scraped directly."""
     started = time.monotonic()
@@ -169,7 +173,7 @@ def watched(
     cfg = monitoring or Monitoring()
     rule_files = [((root or Path(".")) / p).resolve() for p in cfg.rule_files]
     try:
-        watch, note = watcher(services, environment_dir, cfg, rule_files, rules_block)
+        watch, note = watcher(services, environment_dir, cfg, rule_files, rules_block, launch_id)
     except MonitoringError as exc:
         return crashed(str(exc), started)
     located = watch.located
