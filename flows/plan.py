@@ -3,6 +3,7 @@ and smoke. Each step submits gate tasks and publishes their results as they end.
 
 Hour 1 runs configure, audit and tests in parallel and migrate after configure; a blocking
 configure failure never reaches the database, and the first blocking failure stops the rest.
+Prometheus starts during Hour 1 too, so that the monitor gate after deploy only adds targets.
 Hour 2 builds, deploys, then monitors and smoke-tests in parallel.
 """
 
@@ -27,7 +28,7 @@ from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
 from tasks.deploy import deploy_gate
 from tasks.migrate import migrate_gate
-from tasks.monitor import monitor_gate
+from tasks.monitor import monitor_gate, prometheus_ahead, wants_prometheus
 from tasks.smoke import smoke_gate
 from tasks.tests import tests_gate
 
@@ -47,6 +48,9 @@ def hour_one(
 
     `reuse`: results a resumed launch takes from the ledger instead of running their gates
     (golive.resume); each gate's inputs digest is recorded with its result for a later resume.
+
+    The environment's Prometheus starts alongside (tasks.monitor.prometheus_ahead): not a
+    gate, so it never decides Hour 1, but Hour 1 ends only once its start is over.
     """
     reuse = reuse or {}
     inputs = gate_inputs(ctx)
@@ -70,6 +74,10 @@ def hour_one(
             submit(gate)
     if "configure" in reuse and "migrate" not in reuse:
         submit(migrate_gate, cancellable=False)
+    prometheus = None
+    if wants_prometheus(ctx):  # off the critical path: ready before deploy needs it
+        with running_as(scope.handle("prometheus")):
+            prometheus = prometheus_ahead.submit(ctx)
     while running:
         future = done.get()
         handle, since = running.pop(future)
@@ -92,6 +100,9 @@ def hour_one(
         elif handle.gate == "configure" and not scope.cancelled:
             # never touch the database with a broken configuration, nor after a NO-GO
             submit(migrate_gate, cancellable=False)
+    if prometheus is not None:
+        # Started or abandoned before the verdict, so a NO-GO's finish finds what to stop.
+        prometheus.wait()
     return sorted(results, key=lambda r: HOUR_ONE_ORDER.index(r.gate))
 
 

@@ -3,14 +3,20 @@
 A soft launch needs its targets up; a broken alert rule only warns there (full: it blocks).
 Each release is scraped on its own port and labelled with its release id (behind the proxy,
 on its internal port: the public one mixes releases).
+`prometheus_ahead` starts the environment's Prometheus during Hour 1, off the critical path,
+so the gate after deploy only gives it the deployed services and waits for their scrape.
 """
 
 from __future__ import annotations
 
 from prefect import task
+from prefect.logging import get_run_logger
 
+from golive import cancel
 from golive.context import LaunchContext
 from golive.gates.monitor import monitor
+from golive.ledger import open_ledger
+from golive.monitoring import prepare
 from golive.monitoring.targets import as_scraped, scrape_targets
 from golive.results import GateResult
 
@@ -28,4 +34,28 @@ def monitor_gate(ctx: LaunchContext) -> GateResult:
         ctx.manifest.root,
         rules_block=ctx.variant != "soft",
         targets=targets,
+        launch_id=ctx.launch_id,
     )
+
+
+def wants_prometheus(ctx: LaunchContext) -> bool:
+    """Whether the monitor gate will watch through Prometheus: something to scrape or rules."""
+    return bool(ctx.manifest.monitoring.rule_files) or any(s.metrics for s in ctx.services())
+
+
+@task(name="prometheus")
+def prometheus_ahead(ctx: LaunchContext) -> str:
+    """Start the environment's Prometheus (config, rule files) watching what is live now.
+
+    Submitted in a cancel scope: once Hour 1 is NO-GO, a start still under way is abandoned,
+    unless something is live (then Prometheus must keep watching it).
+    """
+    cfg = ctx.manifest.monitoring
+    live_names = open_ledger().live_releases(ctx.environment)
+    live = [s for s in ctx.manifest.services_in_start_order() if s.name in live_names]
+    handle = cancel.current()
+    abandon = None if live or handle is None else (lambda: handle.scope.cancelled)
+    rule_files = [ctx.manifest.path(p) for p in cfg.rule_files]
+    line = prepare(ctx.environment_dir, live, cfg, rule_files, ctx.launch_id, abandon)
+    get_run_logger().info("%s", line)
+    return line

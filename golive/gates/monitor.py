@@ -124,6 +124,7 @@ def watcher(
     rule_files: list[Path],
     rules_block: bool,
     targets: Targets | None = None,
+    launch_id: int | None = None,
 ) -> tuple[Watcher, str]:
     """Who watches, and a note when the rule files had to be left out: a soft launch still
     wants its targets watched, so it runs without the rule files that failed.
@@ -131,7 +132,7 @@ def watcher(
     Raises MonitoringError when there is no monitoring at all.
     """
     try:
-        return open_watch(services, environment_dir, cfg, rule_files, targets), ""
+        return open_watch(services, environment_dir, cfg, rule_files, targets, launch_id), ""
     except MonitoringError as exc:
         if rules_block or not rule_files:
             raise
@@ -147,14 +148,16 @@ def monitor(
     *,
     rules_block: bool = True,
     targets: Targets | None = None,
+    launch_id: int | None = None,
 ) -> GateResult:
     """Check monitoring of the deployed services; rule paths are relative to root (the
     manifest's folder). rules_block=False (a soft launch) makes a rule problem a warning.
     Services without metrics get their health checked instead (see `without_metrics`).
-    `targets`: where a Prometheus golive starts scrapes each service (see `scrape_config`)."""
+    `targets`: where a Prometheus golive starts scrapes each service (see `scrape_config`);
+    launch_id: the launch whose Prometheus, started during Hour 1, is reused if running."""
     unscraped = [s for s in services if not s.metrics]
     scraped = [s for s in services if s.metrics]
-    result = watched(scraped, environment_dir, monitoring, root, rules_block, targets)
+    result = watched(scraped, environment_dir, monitoring, root, rules_block, targets, launch_id)
     return without_metrics(result, health_rows(unscraped))
 
 
@@ -165,6 +168,7 @@ def watched(
     root: Path | None,
     rules_block: bool,
     targets: Targets | None = None,
+    launch_id: int | None = None,
 ) -> GateResult:
     """The services with metrics, watched by Prometheus or scraped directly."""
     started = time.monotonic()
@@ -173,7 +177,9 @@ def watched(
     cfg = monitoring or Monitoring()
     rule_files = [((root or Path(".")) / p).resolve() for p in cfg.rule_files]
     try:
-        watch, note = watcher(services, environment_dir, cfg, rule_files, rules_block, targets)
+        watch, note = watcher(
+            services, environment_dir, cfg, rule_files, rules_block, targets, launch_id
+        )
     except MonitoringError as exc:
         return crashed(str(exc), started)
     located = watch.located

@@ -6,6 +6,10 @@ Prometheus belongs to the environment, like its services: its state (pid, port, 
 `<environment>/monitoring/`, beside its config, log and storage, so it keeps watching a live
 environment after the launch and a teardown (`stop_prometheus`) can find and stop it. It is not
 kept in `run/`, where every file is a deployed service to the process backend.
+
+Its targets come from a file (`targets.json`, file-based service discovery), so a launch starts
+it during Hour 1 with what is live now (`prepared_for` the launch) and the monitor gate, after
+deploy, only rewrites that file and waits for the new targets' first scrape.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,8 @@ from golive.monitoring.interface import MonitoringError
 
 START_MARK = "--- golive: starting prometheus"
 NOT_STARTED = "Prometheus did not start: "
+ABANDONED = -1  # what `exited` answers once a start is abandoned
+
 # Each service's scrape targets when it does not simply listen on its own port (behind the
 # proxy: each release on its internal port): (port, release id) pairs.
 Targets = Mapping[str, Sequence[tuple[int, str]]]
@@ -72,17 +78,13 @@ def duration(seconds: float) -> str:
 
 
 def scrape_config(
-    services: list[Service],
-    scrape_interval_s: float,
-    rule_files: list[Path],
-    targets: Targets | None = None,
+    scrape_interval_s: float, rule_files: list[Path], targets: Path
 ) -> dict[str, Any]:
-    """A config with one job per service (named after it) on 127.0.0.1, and the rule files.
+    """A config that finds its targets in the `targets` file (file-based service discovery),
+    and loads the rule files.
 
-    A service's targets are its own port, or those `targets` gives it; each labelled with its
-    release id (`release`, when known), so a query can select one release's series (a canary's
-    bake). No `service` label: it would clash with the services' own labels and Prometheus would
-    rename theirs to `exported_service`.
+    Discovery from a file lets Prometheus start before deploy (during Hour 1) and pick up the
+    deployed services later, when the monitor gate rewrites the file, without a restart.
     """
     interval = duration(scrape_interval_s)
     return {
@@ -94,18 +96,46 @@ def scrape_config(
         "rule_files": [str(p) for p in rule_files],
         "scrape_configs": [
             {
-                "job_name": svc.name,
-                "metrics_path": svc.metrics,
-                "static_configs": [
-                    {"targets": [f"127.0.0.1:{port}"]}
-                    | ({"labels": {"release": rid}} if rid else {})
-                    for port, rid in (targets or {}).get(svc.name) or [(svc.port, "")]
-                ],
+                "job_name": "golive",
+                # Prometheus watches the file; the refresh is only its fallback.
+                "file_sd_configs": [{"files": [str(targets)], "refresh_interval": interval}],
             }
-            for svc in services
-            if svc.metrics  # metrics = "": nothing to scrape, the monitor gate checks health
         ],
     }
+
+
+def target_groups(services: list[Service], targets: Targets | None = None) -> list[dict[str, Any]]:
+    """One target group per scrape target on 127.0.0.1, its job named after its service, with
+    the service's metrics path.
+
+    A service's targets are its own port, or those `targets` gives it; each labelled with its
+    release id (`release`, when known), so a query can select one release's series (a canary's
+    bake). No `service` label: it would clash with the services' own labels and Prometheus would
+    rename theirs to `exported_service`.
+    """
+    return [
+        {
+            "targets": [f"127.0.0.1:{port}"],
+            "labels": {"job": svc.name, "__metrics_path__": svc.metrics}
+            | ({"release": rid} if rid else {}),
+        }
+        for svc in services
+        if svc.metrics  # metrics = "": nothing to scrape, the monitor gate checks health
+        for port, rid in (targets or {}).get(svc.name) or [(svc.port, "")]
+    ]
+
+
+def targets_file(environment_dir: Path) -> Path:
+    return monitoring_dir(environment_dir) / "targets.json"
+
+
+def write_targets(
+    environment_dir: Path, services: list[Service], targets: Targets | None = None
+) -> Path:
+    """Make these services the targets of the environment's Prometheus (replaced atomically:
+    Prometheus never reads half a file); `targets` as in `target_groups`."""
+    groups = target_groups(services, targets)
+    return write_private(targets_file(environment_dir), json.dumps(groups))
 
 
 def write_config(environment_dir: Path, config: dict[str, Any]) -> Path:
@@ -136,19 +166,25 @@ def start_prometheus(
     rule_files: list[Path],
     timeout: float = 30,
     targets: Targets | None = None,
+    *,
+    prepared_for: int | None = None,
+    abandon: Callable[[], bool] | None = None,
 ) -> str:
     """(Re)start this environment's Prometheus for these services; returns its URL once ready.
 
-    An instance from an earlier launch is stopped first: the services (ports, variant) may
-    have changed. Its storage is kept. Raises PrometheusError naming a rejected rule file.
+    An instance from an earlier launch is stopped first: the services (ports, variant) and the
+    rule files may have changed. Its storage is kept. `prepared_for` records the launch that
+    started it ahead of deploy (`prepared_url`); `abandon` returning True stops the start
+    (a NO-GO decided meanwhile). Raises PrometheusError naming a rejected rule file.
     """
     binary = find_binary(monitoring.prometheus_binary)
     if binary is None:
         raise PrometheusError(no_prometheus_reason(monitoring))
     stop_prometheus(environment_dir)
     folder = monitoring_dir(environment_dir)
+    found_in = write_targets(environment_dir, services, targets)
     config = write_config(
-        environment_dir, scrape_config(services, monitoring.scrape_interval_s, rule_files, targets)
+        environment_dir, scrape_config(monitoring.scrape_interval_s, rule_files, found_in)
     )
     port = monitoring.listen_port or free_port()
     log_path = folder / "prometheus.log"
@@ -163,11 +199,19 @@ def start_prometheus(
     mark = runner.new_mark()
     proc = runner.start(argv, cwd=folder, env=runner.child_env(), log_path=log_path, mark=mark)
     url = f"http://127.0.0.1:{port}"
-    state = {"pid": proc.pid, "port": port, "url": url, "mark": mark}
+    state = {"pid": proc.pid, "port": port, "url": url, "mark": mark, "prepared_for": prepared_for}
     write_private(_state_file(environment_dir), json.dumps(state))
-    problem = wait_healthy(f"{url}/-/ready", timeout, proc.poll)
+
+    def exited() -> int | None:
+        if abandon is not None and abandon():
+            return ABANDONED
+        return proc.poll()
+
+    problem = wait_healthy(f"{url}/-/ready", timeout, exited)
     if problem is not None:
         stop_prometheus(environment_dir)
+        if abandon is not None and abandon():
+            raise PrometheusError("Prometheus start abandoned")
         detail = startup_error(log_path, rule_files) if proc.poll() is not None else problem
         raise PrometheusError(NOT_STARTED + detail)
     return url
@@ -184,6 +228,14 @@ def stop_prometheus(environment_dir: Path, grace_s: float = 10) -> bool:
     was_alive = runner.owned(state) and runner.stop_group(int(state["pid"]), grace_s)
     _state_file(environment_dir).unlink(missing_ok=True)
     return was_alive
+
+
+def prepared_url(environment_dir: Path, launch_id: int) -> str | None:
+    """The URL of the environment's Prometheus if this launch started it and it still runs."""
+    state = _state(environment_dir)
+    if state is None or state.get("prepared_for") != launch_id or not runner.owned(state):
+        return None
+    return str(state["url"])
 
 
 def running_url(environment_dir: Path) -> str | None:

@@ -16,7 +16,7 @@ import httpx
 from golive.health import service_url
 from golive.manifest import Service
 from golive.monitoring.interface import Located, Row
-from golive.monitoring.prometheus import api_get, target_for
+from golive.monitoring.prometheus import api_get, parse_time, target_for
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,18 @@ class Expected:
     group: str
 
 
-def target_rows(services: list[Service], targets: list[Row]) -> list[Row]:
+def target_rows(services: list[Service], targets: list[Row], since: float = 0.0) -> list[Row]:
+    """One row per service. A target last scraped before `since` (when the monitor gate gave
+    an already running Prometheus the deployed services) is not judged yet: that scrape may
+    have read what ran before deploy."""
     rows = []
     for svc in services:
         target = target_for(svc, targets)
         health = str(target.get("health", "unknown")) if target else "missing"
         if target is None:
             problem = "Prometheus has no target scraping it"
+        elif parse_time(str(target.get("lastScrape", ""))) < since:
+            health, problem = "unknown", "not scraped since deploy yet"
         else:
             problem = "-" if health == "up" else target.get("lastError") or "not scraped yet"
         rows.append(
@@ -80,6 +85,7 @@ class PrometheusWatch:
     url: str
     reason: str
     expected: tuple[Expected, ...] = ()
+    since: float = 0.0  # Unix time: only scrapes from then on count (see target_rows)
 
     @property
     def located(self) -> Located:
@@ -88,7 +94,7 @@ class PrometheusWatch:
     def read(self, client: httpx.Client, services: list[Service]) -> tuple[list[Row], list[Row]]:
         """Target and rule rows as the API answers now. Raises PrometheusError."""
         targets = api_get(client, self.url, "/api/v1/targets", state="active")
-        t_rows = target_rows(services, targets["activeTargets"])
+        t_rows = target_rows(services, targets["activeTargets"], self.since)
         if not self.expected:
             return t_rows, []
         groups = api_get(client, self.url, "/api/v1/rules")["groups"]

@@ -32,8 +32,9 @@ from golive.errors import ManifestError
 from golive.gates.migrate import current_revision
 from golive.ledger import open_ledger
 from golive.manifest import load
+from golive.monitoring import prometheus as prom
 from golive.request import LaunchRequest
-from tests.conftest import add_nickname_revision, run_golive
+from tests.conftest import add_nickname_revision, missing, run_golive
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 GATES = [
@@ -98,6 +99,29 @@ def task_states(report: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def task_runs(report: dict[str, Any]) -> dict[str, Any]:
+    """The flow run's task runs by task name (one run each here)."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id(report)]))
+        )
+    return {run.name.rsplit("-", 1)[0]: run for run in runs}
+
+
+def prometheus_pids(environment_dir: Path) -> list[int]:
+    """Every process running a Prometheus with this environment's config, found by its
+    command line (not golive's state file, which a leak might have lost)."""
+    config = f"--config.file={environment_dir / 'monitoring' / 'prometheus.yml'}"
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if config in cmdline.read_bytes().decode(errors="replace").split("\0"):
+                pids.append(int(cmdline.parent.name))
+        except OSError:  # gone meanwhile
+            continue
+    return pids
+
+
 def gate(report: dict[str, Any], name: str) -> dict[str, Any]:
     return next(g for g in report["gates"] if g["gate"] == name)
 
@@ -151,6 +175,26 @@ def test_soft_launch_starts_only_core_services(target: Path, golive_home: Path) 
     assert {s: r.release.release_id for s, r in live.items()} == running
 
 
+def test_prometheus_starts_during_hour_one_and_the_monitor_gate_reuses_it(
+    target: Path, golive_home: Path
+) -> None:
+    """Structurally, not by a timing threshold: the Prometheus that watches the launch is the
+    one Hour 1 started (its state names the launch), and that start ended before deploy began,
+    so the monitor gate's duration holds no Prometheus start-up."""
+    if prom.find_binary("prometheus") is None:
+        missing("prometheus binary not on PATH; run .ci/prometheus.sh")
+    report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
+    assert report["verdict"] == "GO", report["reasons"]
+    env_dir = golive_home / "environments" / "production"
+    state = json.loads((env_dir / "monitoring" / "prometheus.json").read_text())
+    assert state["prepared_for"] == report["launch_id"]
+    assert prometheus_pids(env_dir) == [state["pid"]]
+    assert "during Hour 1" in gate(report, "monitor")["summary"]
+    runs = task_runs(report)
+    assert runs["prometheus"].state_name == "Completed"
+    assert runs["prometheus"].end_time <= runs["deploy"].start_time
+
+
 @pytest.mark.parametrize(
     ("alter", "gate_name", "reason"),
     [
@@ -198,6 +242,8 @@ def test_hour_one_defects_are_no_go_before_anything_deploys(
     assert gate(report, gate_name)["blocking"]
     assert "deploy" not in [g["gate"] for g in report["gates"]]
     assert ProcessBackend(golive_home / "environments" / "production").running() == {}
+    # Nothing is live: the Prometheus Hour 1 started (or began to start) is not left running.
+    assert prometheus_pids(golive_home / "environments" / "production") == []
 
 
 def test_a_vulnerable_pin_is_no_go_naming_the_advisory(target: Path, advisories: Path) -> None:

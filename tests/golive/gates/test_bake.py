@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -173,16 +172,15 @@ def test_canaries_are_candidates_sharing_traffic_with_a_live_release() -> None:
     assert [(rid, c.query) for rid, c in filled] == [("b", 'max(demo_value{release="b"})')]
 
 
-def test_scrape_targets_are_labelled_with_their_release(tmp_path: Path) -> None:
-    config = prom.scrape_config(
+def test_scrape_targets_are_labelled_with_their_release() -> None:
+    groups = prom.target_groups(
         [service("api", 18201), service("web", 18202)],
-        1,
-        [],
         {"api": [(30001, LIVE), (30002, CANARY)]},
     )
-    jobs = {j["job_name"]: j["static_configs"] for j in config["scrape_configs"]}
-    assert jobs["api"] == [
-        {"targets": ["127.0.0.1:30001"], "labels": {"release": LIVE}},
-        {"targets": ["127.0.0.1:30002"], "labels": {"release": CANARY}},
-    ]
-    assert jobs["web"] == [{"targets": ["127.0.0.1:18202"]}]  # no release known: no label
+    by_target = {g["targets"][0]: g["labels"] for g in groups}
+    metrics = {"__metrics_path__": "/metrics"}
+    assert by_target == {
+        "127.0.0.1:30001": {"job": "api", **metrics, "release": LIVE},
+        "127.0.0.1:30002": {"job": "api", **metrics, "release": CANARY},
+        "127.0.0.1:18202": {"job": "web", **metrics},  # no release known: no label
+    }

@@ -61,6 +61,6 @@ def test_prometheus_scrapes_only_the_services_with_metrics(env_dir: Path) -> Non
     assert health == {"target alpha": "up", "health backend": "up"}
 
 
-def test_the_scrape_config_leaves_out_services_without_metrics() -> None:
-    config = prom.scrape_config([service("alpha", 9100), bare("backend", 9200)], 1.0, [])
-    assert [job["job_name"] for job in config["scrape_configs"]] == ["alpha"]
+def test_the_scrape_targets_leave_out_services_without_metrics() -> None:
+    groups = prom.target_groups([service("alpha", 9100), bare("backend", 9200)])
+    assert [group["labels"]["job"] for group in groups] == ["alpha"]

@@ -6,6 +6,7 @@ free port too. Every test stops the Prometheus it started.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -17,8 +18,11 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+from golive.gates.monitor import monitor
 from golive.manifest import Monitoring, Service
+from golive.monitoring import prepare
 from golive.monitoring import prometheus as prom
+from golive.monitoring.prometheus_watch import target_rows
 from golive.runner import alive
 from tests.conftest import missing
 
@@ -91,10 +95,12 @@ def env_dir(tmp_path: Path) -> Iterator[Path]:
     prom.stop_prometheus(path)
 
 
-def test_config_has_a_job_per_service_and_the_rule_files(tmp_path: Path) -> None:
-    services = [service("api", 18201), service("payments", 18202)]
+def test_config_discovers_targets_from_a_file_with_a_job_per_service(tmp_path: Path) -> None:
+    services = [service("api", 18201), service("payments", 18202), service("quiet", 18203)]
     services[1] = services[1].model_copy(update={"metrics": "/internal/metrics"})
-    config = prom.scrape_config(services, 0.5, [tmp_path / "alerts.yml"])
+    services[2] = services[2].model_copy(update={"metrics": ""})
+    targets = prom.write_targets(tmp_path / "env", services)
+    config = prom.scrape_config(0.5, [tmp_path / "alerts.yml"], targets)
     written = yaml.safe_load(prom.write_config(tmp_path / "env", config).read_text())
     assert written["global"] == {
         "scrape_interval": "500ms",
@@ -102,9 +108,16 @@ def test_config_has_a_job_per_service_and_the_rule_files(tmp_path: Path) -> None
         "evaluation_interval": "500ms",
     }
     assert written["rule_files"] == [str(tmp_path / "alerts.yml")]
-    jobs = {j["job_name"]: j for j in written["scrape_configs"]}
-    assert jobs["payments"]["metrics_path"] == "/internal/metrics"
-    assert jobs["api"]["static_configs"] == [{"targets": ["127.0.0.1:18201"]}]
+    [job] = written["scrape_configs"]
+    assert job["file_sd_configs"][0]["files"] == [str(targets)]
+    groups = json.loads(targets.read_text())
+    assert groups == [
+        {"targets": ["127.0.0.1:18201"], "labels": {"job": "api", "__metrics_path__": "/metrics"}},
+        {
+            "targets": ["127.0.0.1:18202"],
+            "labels": {"job": "payments", "__metrics_path__": "/internal/metrics"},
+        },
+    ]
 
 
 def test_started_prometheus_scrapes_both_endpoints_and_stops(env_dir: Path) -> None:
@@ -158,3 +171,79 @@ def test_prometheus_times_parse_with_nanoseconds() -> None:
     assert prom.parse_time("2024-05-01T10:00:00.123456789Z") == pytest.approx(1714557600.123456)
     assert prom.parse_time("0001-01-01T00:00:00Z") == 0.0  # a target never scraped
     assert prom.parse_time("") == 0.0
+
+
+def state_pid(env_dir: Path) -> int:
+    return int(json.loads((env_dir / "monitoring" / "prometheus.json").read_text())["pid"])
+
+
+def test_a_prometheus_started_ahead_gets_the_deployed_targets_without_a_restart(
+    env_dir: Path, tmp_path: Path
+) -> None:
+    """Hour 1 starts Prometheus with nothing live; after deploy the monitor gate of the same
+    launch only writes the targets file and waits: the process it reads is the one Hour 1
+    started, so its duration holds no Prometheus start-up."""
+    require_binary()
+    rules = tmp_path / "alerts.yml"
+    rules.write_text(GOOD_RULES)
+    cfg = Monitoring(scrape_interval_s=0.5, rule_files=[rules])
+    line = prepare(env_dir, [], cfg, [rules], launch_id=7)
+    assert "ahead of deploy" in line, line
+    started = state_pid(env_dir)
+    assert prom.prepared_url(env_dir, 7) is not None
+    assert prom.prepared_url(env_dir, 8) is None, "another launch starts its own"
+
+    with two_services() as services:
+        result = monitor(services, env_dir, cfg, tmp_path, launch_id=7)
+    assert result.status.value == "passed", result.summary
+    assert "during Hour 1" in result.summary and "2 target(s) up" in result.summary
+    assert state_pid(env_dir) == started and alive(started), "the gate restarted Prometheus"
+    assert {r["check"] for r in result.details} >= {"target alpha", "target beta"}
+
+
+def test_a_prometheus_of_another_launch_is_replaced_by_the_monitor_gate(
+    env_dir: Path, tmp_path: Path
+) -> None:
+    require_binary()
+    cfg = Monitoring(scrape_interval_s=0.5)
+    prepare(env_dir, [], cfg, [], launch_id=7)
+    earlier = state_pid(env_dir)
+    with two_services() as services:
+        result = monitor(services, env_dir, cfg, tmp_path, launch_id=9)
+    assert result.status.value == "passed", result.summary
+    assert "during Hour 1" not in result.summary
+    assert state_pid(env_dir) != earlier and not alive(earlier)
+
+
+def test_a_start_abandoned_by_a_no_go_leaves_no_prometheus(env_dir: Path) -> None:
+    require_binary()
+    seen: list[int] = []
+
+    def abandon() -> bool:
+        state = env_dir / "monitoring" / "prometheus.json"
+        if state.exists():  # the process runs: abandon it now
+            seen.append(state_pid(env_dir))
+        return bool(seen)
+
+    line = prepare(env_dir, [], Monitoring(), [], launch_id=3, abandon=abandon)
+    assert "abandoned" in line, line
+    assert seen and not alive(seen[0])
+    assert prom.running_url(env_dir) is None
+    assert prepare(env_dir, [], Monitoring(), [], 3, lambda: True).startswith(
+        "Prometheus not started"
+    )
+    assert prom.running_url(env_dir) is None
+
+
+def test_a_target_last_scraped_before_deploy_is_not_judged() -> None:
+    svc = service("alpha", 18211)
+    scraped = {
+        "scrapeUrl": "http://127.0.0.1:18211/metrics",
+        "health": "up",
+        "lastScrape": "2026-01-01T10:00:00Z",
+    }
+    deployed_at = prom.parse_time("2026-01-01T10:00:01Z")
+    [before] = target_rows([svc], [scraped], since=deployed_at)
+    assert (before["health"], before["problem"]) == ("unknown", "not scraped since deploy yet")
+    [after] = target_rows([svc], [scraped], since=deployed_at - 2)
+    assert (after["health"], after["problem"]) == ("up", "-")
