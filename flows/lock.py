@@ -12,7 +12,6 @@ a run that crashed, was cancelled or interrupted.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from prefect.logging import get_run_logger
 from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run as current_run
 
+from golive import settings
 from golive.context import LaunchContext
 from golive.errors import EnvironmentBusy
 from golive.freeze import check_freeze
@@ -69,7 +69,7 @@ def begin(request: LaunchRequest, variant: str, resumed_from: int | None = None)
         )
     )
     if overridden is not None:
-        who = os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
+        who = settings.operator()
         why = request.override_freeze or ""
         record_freeze_override(ledger, environment, launch_id, who, why)
         get_run_logger().warning("%s overrides the %s: %s", who, overridden.describe(), why)

@@ -24,16 +24,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from golive import prefect_server, settings
+from golive.cli_database import restore_command, sql_command
 from golive.cli_metrics import metrics_command
 from golive.cli_plan import plan_command
+from golive.cli_recovery import recover_command, unlock_command
 from golive.cli_resume import resume_command
-from golive.errors import GoliveError, InputError, OperationFailed, Refused
+from golive.errors import GoliveError, InputError, OperationFailed
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from golive.context import LaunchContext
     from golive.request import LaunchRequest
 
 # `golive --help` and a usage error answer at once: everything heavy (Prefect, pydantic models,
@@ -239,57 +240,6 @@ def down(
     console().print(f"stopped {', '.join(stopped) or 'nothing'} in {environment}")
 
 
-@app.command("recover")
-def recover_environment(
-    environment: Annotated[str, typer.Option(help="environment to put back")] = "production",
-) -> None:
-    """Put an environment back after a launch that died: its database at the revision it
-    started from, the last GO release serving, the launch recorded CRASHED, the lock freed."""
-    from golive.ledger import open_ledger
-    from golive.recovery import recover, why_holder_is_dead
-
-    settings.check_environment(environment)
-    ledger = open_ledger()
-    holder = ledger.lock_holder(environment)
-    if holder is None:
-        console().print(f"{environment}: no launch holds it; nothing to recover")
-        return
-    dead = why_holder_is_dead(holder, ledger)
-    if dead is None:
-        raise Refused(
-            f"environment {environment}: launch {holder.launch_id} is running (its lease is "
-            "renewed); wait for it, or `golive unlock` it if you know it is dead"
-        )
-    who = os.environ.get("USER", "cli")
-    for line in recover(holder.launch_id, f"golive recover by {who}: {dead}", actor=who):
-        console().print(f"recovery: {line}", highlight=False, markup=False)
-    console().print(f"{environment}: launch {holder.launch_id} recovered, environment free")
-
-
-@app.command()
-def unlock(
-    reason: Annotated[str, typer.Option(help="why (recorded in the ledger)")],
-    environment: Annotated[str, typer.Option(help="environment to free")] = "production",
-) -> None:
-    """Free an environment's lock by hand, recorded with who and why (nothing is undone: see
-    `golive recover`)."""
-    from golive.ledger import open_ledger
-
-    settings.check_environment(environment)
-    ledger = open_ledger()
-    holder = ledger.lock_holder(environment)
-    if holder is None:
-        console().print(f"{environment}: not locked")
-        return
-    who = os.environ.get("USER", "cli")
-    launch = ledger.launch(holder.launch_id)
-    if launch is not None and launch.finished_at is None:
-        ledger.finish_launch(launch.id, "CRASHED", [f"unlocked by {who}: {reason}"])
-    ledger.unlock_environment(environment, holder.launch_id)
-    ledger.record_event(environment, holder.launch_id, "unlock", who, reason)
-    console().print(f"{environment}: lock of launch {holder.launch_id} released by {who}")
-
-
 @app.command()
 def status(
     environment: Annotated[str, typer.Option(help="environment to show")] = "production",
@@ -365,7 +315,7 @@ def approve(
     abort: Annotated[
         bool, typer.Option(help="abort the launch instead (rolls back stage 2)")
     ] = False,
-    approver: Annotated[str, typer.Option(help="who decides")] = os.environ.get("USER", "cli"),
+    approver: Annotated[str, typer.Option(help="who decides")] = settings.operator(),
 ) -> None:
     """Approve (or abort) the next stage of a staged launch waiting for a decision."""
     for key, value in PREFECT_DEFAULTS.items():
@@ -391,6 +341,10 @@ server_app = typer.Typer(
 )
 app.add_typer(server_app, name="server")
 app.command("resume")(resume_command)
+app.command("recover")(recover_command)
+app.command("unlock")(unlock_command)
+app.command("sql")(sql_command)
+app.command("restore")(restore_command)
 
 
 @server_app.command("start")
@@ -424,82 +378,6 @@ def server_status() -> None:
         console().print(
             f"(PREFECT_API_URL is set: golive talks to {os.environ['PREFECT_API_URL']})"
         )
-
-
-def database_of(manifest: Path, environment: str) -> tuple[LaunchContext, str]:
-    """A context for an environment of the target, and that environment's database URL."""
-    from golive import validate
-    from golive.context import LaunchContext
-    from golive.manifest import load as load_manifest
-
-    settings.check_environment(environment)
-    validate.check_target(load_manifest(manifest), manifest)
-    ctx = LaunchContext(0, manifest.resolve(), environment, "full", False)
-    url = ctx.database_url()
-    if not url:
-        source = ctx.manifest.database.source.source
-        raise InputError(f"{ctx.manifest.env.production}: {source} is not set")
-    return ctx, url
-
-
-@app.command()
-def sql(
-    manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
-    environment: Annotated[str, typer.Option(help="whose database")] = "production",
-) -> None:
-    """Show the SQL the migrate gate would run now, without touching the database (alembic
-    only: a migration command has no preview)."""
-    from golive.migrations import open_migrations
-
-    ctx, url = database_of(manifest, environment)
-    tool = open_migrations(ctx.manifest, ctx.env_values(), ctx.redactor())
-    text = tool.plan_sql(url)
-    if text is None:
-        raise InputError(
-            f"{manifest}: database.tool: the SQL preview is alembic's; "
-            f"{ctx.manifest.database.tool!r} migrations have none"
-        )
-    print(text or "-- the database is at head: nothing to run")
-
-
-@app.command()
-def restore(
-    launch: Annotated[int, typer.Option(help="the launch whose pre-migration backup to restore")],
-    manifest: Annotated[Path, typer.Option(help="the target's launch.toml")] = Path("launch.toml"),
-    environment: Annotated[
-        str | None, typer.Option(help="the launch's environment, checked before restoring")
-    ] = None,
-) -> None:
-    """Restore the database backup a launch took before migrating."""
-    from golive import rehearsal, validate
-    from golive.backup import restore as restore_backup
-    from golive.ledger import open_ledger
-    from golive.manifest import load as load_manifest
-
-    if environment is not None:
-        settings.check_environment(environment)
-    validate.check_target(load_manifest(manifest), manifest)
-    found = open_ledger().backup_of(launch)
-    if found is None:
-        raise InputError(f"launch {launch} has no database backup in the ledger")
-    row, saved, revision = found
-    if environment is not None and row.environment != environment:
-        raise InputError(
-            f"--environment {environment}: launch {launch} was in {row.environment}; "
-            "check the launch id (golive history)"
-        )
-    if row.rehearsal:
-        raise InputError(
-            f"launch {launch} was a rehearsal: its backup ({saved.path.name}) is of the "
-            "rehearsal's own database, and golive never restores it onto "
-            f"{rehearsal.production_of(row.environment)}"
-        )
-    _, url = database_of(manifest, row.environment)
-    restore_backup(url, saved)
-    console().print(
-        f"restored {saved.path.name} into {row.environment}: "
-        f"database back at {revision or 'an empty schema'}"
-    )
 
 
 app.command("metrics")(metrics_command)

@@ -84,3 +84,9 @@ def release_store() -> Path:
 def launch_dir(launch_id: int) -> Path:
     """Evidence and reports of one launch; kept after a rehearsal's environment is torn down."""
     return home() / "launches" / str(launch_id)
+
+
+def operator() -> str:
+    """Who runs golive, as the ledger records it (an unlock, a recovery, a freeze override):
+    the account's login name."""
+    return os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"

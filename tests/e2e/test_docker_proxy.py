@@ -14,8 +14,6 @@ Needs a Docker engine, a base image (`.ci/docker.sh`) and nginx. Ports 182xx.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,54 +25,11 @@ from golive.backends.docker import DockerBackend
 from golive.proxy import load_routes
 from golive.request import LaunchRequest
 from tests.golive.proxy.test_nginx import nginx_or_missing
+from tests.reliability.test_proxy_switch import BROKEN, Probe
 
 pytestmark = pytest.mark.slow
 ENVIRONMENT = "production"
 PORTS = (18201, 18202)  # api, payments (the soft launch deploys the core services only)
-# The api's health answers 503 where golive runs it (its own suites still pass), and every
-# answer it gives carries a header the probe looks for.
-BROKEN = """
-
-import os as _os
-
-from fastapi import Request as _Request
-from fastapi.responses import JSONResponse as _JSONResponse
-
-
-@app.middleware("http")
-async def _broken(request: _Request, call_next):
-    if _os.environ.get("GOLIVE_ENVIRONMENT") and request.url.path == "/health":
-        return _JSONResponse({"status": "broken"}, 503)
-    response = await call_next(request)
-    if _os.environ.get("GOLIVE_ENVIRONMENT"):
-        response.headers["x-golive-test"] = "bad-release"
-    return response
-"""
-
-
-class Probe:
-    """Asks every public port for /health every 20 ms until stopped; counts what it saw."""
-
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self) -> None:
-        with httpx.Client(timeout=5) as client:
-            while not self.done.wait(0.02):
-                for port in PORTS:
-                    try:
-                        answer = client.get(f"http://127.0.0.1:{port}/health")
-                    except httpx.HTTPError as exc:
-                        self.seen[f"error {type(exc).__name__}"] += 1
-                        continue
-                    self.seen["ok" if answer.status_code == 200 else str(answer.status_code)] += 1
-                    if "x-golive-test" in answer.headers:
-                        self.seen["bad release answered"] += 1
-
-    def total(self) -> int:
-        return sum(v for k, v in self.seen.items() if k != "bad release answered")
 
 
 @pytest.fixture
@@ -116,11 +71,11 @@ def test_docker_releases_switch_behind_nginx(
     old_api_id = container_id(backend, old_api)
     assert payments_id is not None and old_api_id is not None
 
-    probe = Probe()
+    probe = Probe(PORTS)
     probe.thread.start()
     counts = []
     try:
-        app.write_text(original + BROKEN)
+        app.write_text(original + BROKEN.format(path="/health"))
         health = run_launch(request)
         counts.append(probe.total())
         app.write_text(original + "\n# a good change\n")
