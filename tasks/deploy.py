@@ -16,6 +16,7 @@ from golive.gates.smoke import smoke, with_providers
 from golive.ledger import open_ledger
 from golive.ledger.store import LiveRelease
 from golive.manifest import Service, SmokeCheck
+from golive.monitoring.targets import retarget
 from golive.proxy.switch import (
     Verify,
     critical_smoke,
@@ -81,9 +82,11 @@ def rollback_release(ctx: LaunchContext, previous: dict[str, LiveRelease]) -> li
         )
         untouched = deployed.unchanged if isinstance(deployed, DeployOutput) else ()
         return rollback(ctx.services(), ctx.previous_releases(previous), ctx.backend(), untouched)
-    return switch_back(
+    undone = switch_back(
         ctx.services(), ctx.previous_releases(previous), ctx.backend(), proxy, ctx.environment_dir
     )
+    watch_routes(ctx)
+    return undone
 
 
 @task(name="promote")
@@ -93,4 +96,11 @@ def promote_release(ctx: LaunchContext) -> list[str]:
     proxy = ctx.proxy()
     if proxy is None:
         return []
-    return promote(ctx.backend(), proxy, ctx.environment_dir)
+    promoted = promote(ctx.backend(), proxy, ctx.environment_dir)
+    watch_routes(ctx)
+    return promoted
+
+
+def watch_routes(ctx: LaunchContext) -> None:
+    """The environment's Prometheus scrapes the releases the routes now name."""
+    retarget(ctx.services(), ctx.environment_dir, ctx.backend().running())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from golive.manifest import Service
-from golive.monitoring.prometheus import Targets
+from golive.monitoring.prometheus import Targets, running_url, write_targets
 from golive.proxy.interface import load_routes
 
 
@@ -42,3 +42,13 @@ def as_scraped(services: list[Service], environment_dir: Path) -> list[Service]:
         up = (route.candidate or route.live) if route else None
         moved.append(svc.model_copy(update={"port": up.port}) if up else svc)
     return moved
+
+
+def retarget(services: list[Service], environment_dir: Path, running: dict[str, str]) -> bool:
+    """After the routes changed (GO retired the old releases, or a NO-GO switched back): the
+    environment's Prometheus, if golive runs one, scrapes the releases that run now, so a
+    stopped release is not left as a target that is down (an `up == 0` alert). True if it did."""
+    if running_url(environment_dir) is None:
+        return False
+    write_targets(environment_dir, services, scrape_targets(services, environment_dir, running))
+    return True
