@@ -1,6 +1,7 @@
 """`golive resume` on whole launches of a copy of the example: a launch NO-GO at smoke, fixed,
 resumed: the Hour 1 gates whose inputs did not change are reused (their suite does not run
-again), migrate runs again (the NO-GO put the database back), and the verdict is GO.
+again), migrate runs again where the NO-GO put the database back and is reused where the
+failed launch found it at head already, and the verdict is GO.
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ def test_a_launch_no_go_at_smoke_fixed_and_resumed_reuses_hour_one_and_ends_go(
 def test_a_resume_after_a_changed_requirement_runs_audit_again_and_says_why(
     target: Path,
 ) -> None:
+    # A GO first: the database is at head, so the failed launch migrates nothing and its
+    # migrate holds for the resume as well (no migration runs again).
+    assert run_launch(LaunchRequest(manifest=str(target), variant="soft"))["verdict"] == "GO"
     break_payments(target, broken=True)
     first = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
     assert first["verdict"] == "NO-GO"
@@ -113,7 +117,7 @@ def test_a_resume_after_a_changed_requirement_runs_audit_again_and_says_why(
     assert again["verdict"] == "GO", again["reasons"]
     found = gates(again)
     assert not found["audit"]["reused"]
-    assert found["configure"]["reused"]
+    assert found["configure"]["reused"] and found["migrate"]["reused"]
     assert (
         f"audit: runs: inputs changed since launch {first['launch_id']}: "
         "requirement and lock files" in again["resume"]
