@@ -18,13 +18,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = REPO_ROOT / "benchmarks"
 
 
-def run_quick(script: str) -> subprocess.CompletedProcess[str]:
+def run_quick(script: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The benchmark in its quick mode; timeout: a bound for a broken run, not a measure."""
     return subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--quick"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         check=False,
     )
 
@@ -77,14 +78,7 @@ def test_cli_startup_prints_its_ratio_lines() -> None:
 
 def test_launch_overhead_prints_its_ratios() -> None:
     """Four soft rehearsals against one managed server: it runs and prints the goal ratios."""
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "launch_overhead.py"), "--quick"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = run_quick("launch_overhead.py", timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert re.search(r"^ratio cold wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
     assert re.search(r"^ratio warm wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
@@ -100,14 +94,7 @@ def test_zero_downtime_prints_both_modes_side_by_side() -> None:
 
     example_venv()
     nginx_or_missing()
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "zero_downtime.py"), "--quick"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = run_quick("zero_downtime.py", timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     for mode in ("nginx proxy", "one at a time"):
         assert f"{mode}: verdicts a NO-GO, b GO" in done.stdout, done.stdout
