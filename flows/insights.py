@@ -27,7 +27,8 @@ def rehearsal_drift(ctx: LaunchContext, results: list[GateResult]) -> DriftRepor
     try:
         return _drift(ctx, results)
     except Exception as exc:  # a report about the run must never stop the run being decided
-        get_run_logger().warning("drift not computed: %s: %s", type(exc).__name__, exc)
+        redact = ctx.redactor()
+        get_run_logger().warning("drift not computed: %s: %s", type(exc).__name__, redact(str(exc)))
         return None
 
 
@@ -67,7 +68,8 @@ def publish_dora(ctx: LaunchContext) -> None:
     try:
         _publish_dora(ctx)
     except Exception as exc:  # the verdict is recorded already: a report failing changes nothing
-        get_run_logger().warning("DORA metrics not published: %s: %s", type(exc).__name__, exc)
+        why = ctx.redactor()(str(exc))
+        get_run_logger().warning("DORA metrics not published: %s: %s", type(exc).__name__, why)
 
 
 def _publish_dora(ctx: LaunchContext) -> None:
