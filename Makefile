@@ -32,8 +32,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# The suite runs on TEST_WORKERS pytest-xdist workers (each on ports of its own: tests/conftest.py
+# `port`); most of its time is spent waiting on launches, so more workers than cores pay off.
+TEST_WORKERS ?= 4
+
 test: lint example-venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(EXAMPLE)/.venv .golive .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from golive.health import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "azora"
@@ -42,12 +45,22 @@ def golive(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[
 
 
 def copy_example(dest: Path) -> Path:
-    """A private copy of the example, its virtualenv linked in (a venv does not move)."""
+    """A private copy of the example, its virtualenv linked in (a venv does not move), its
+    services on free ports (never those of a demo or a test running beside it)."""
     ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "*.db")
     shutil.copytree(EXAMPLE, dest, ignore=ignore)
     (dest / ".venv").symlink_to(EXAMPLE / ".venv")
     (dest / ".env.production").chmod(0o600)
-    return dest / "launch.toml"
+    manifest = dest / "launch.toml"
+    text = manifest.read_text()
+    ports: list[int] = []
+    while len(ports) < text.count("\nport = "):
+        ports += [port] if (port := free_port()) not in ports else []
+    moved = iter(ports)
+    manifest.write_text(
+        re.sub(r"^port = \d+$", lambda _: f"port = {next(moved)}", text, flags=re.M)
+    )
+    return manifest
 
 
 def change_every_cached_input(target: Path) -> None:

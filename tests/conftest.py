@@ -75,6 +75,29 @@ def add_nickname_revision(target: Path) -> None:
     (target.parent / "migrations" / "versions" / "0004_nickname.py").write_text(NICKNAME_REVISION)
 
 
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest-xdist
+    return int(worker[2:]) if worker.startswith("gw") else 0
+
+
+# The examples listen on fixed ports (azora 18101-18103, notes 18301, harbor 18401; tests use
+# 182xx and 18999 too). Each pytest-xdist worker gets a block of its own, 1000 ports apart, and
+# the copies of the examples it makes are rewritten to it: parallel workers never share a port.
+PORT_SHIFT = 1000 * _worker_index()
+
+
+def port(fixed: int) -> int:
+    """This worker's port for the example's fixed port `fixed`."""
+    return fixed + PORT_SHIFT
+
+
+def shift_ports(launch_toml: Path) -> None:
+    """Move every `port = N` of a copied manifest to this worker's block."""
+    text = launch_toml.read_text()
+    moved = re.sub(r"^port = (\d+)$", lambda m: f"port = {port(int(m[1]))}", text, flags=re.M)
+    launch_toml.write_text(moved)
+
+
 def golive_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "golive.cli", *args]
 
@@ -281,9 +304,9 @@ def example_venv() -> Path:
 
 
 def copy_example(dest: Path) -> Path:
-    """A private copy of the example target at dest; returns its launch.toml. Its `.venv` is a
-    link to the example's own virtual environment (made once, never copied: a virtual
-    environment does not move)."""
+    """A private copy of the example target at dest, on this worker's ports (`port`); returns its
+    launch.toml. Its `.venv` is a link to the example's own virtual environment (made once, never
+    copied: a virtual environment does not move)."""
     shutil.copytree(
         EXAMPLE,
         dest,
@@ -294,6 +317,7 @@ def copy_example(dest: Path) -> Path:
     (dest / ".venv").symlink_to(example_venv(), target_is_directory=True)
     # Git checks files out 0644; a production env file is kept 0600 (configure warns otherwise).
     (dest / ".env.production").chmod(0o600)
+    shift_ports(dest / "launch.toml")
     return dest / "launch.toml"
 
 
@@ -329,7 +353,7 @@ def dockerize(launch_toml: Path, base: str, ports: dict[int, int]) -> None:
     launch_toml.write_text(text + f'\n[docker]\nbase_image = "{base}"\n')
 
 
-DOCKER_PORTS = {18101: 18201, 18102: 18202, 18103: 18203}
+DOCKER_PORTS = {port(18101): port(18201), port(18102): port(18202), port(18103): port(18203)}
 
 
 @pytest.fixture
@@ -469,7 +493,7 @@ source = "pypi"
 name = "web"
 source = "app"
 command = "python -m http.server {{port}}"
-port = 18999
+port = {port(18999)}
 health = "/"
 {extra}"""
     )

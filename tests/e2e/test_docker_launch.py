@@ -17,6 +17,7 @@ from golive import settings
 from golive.backends.docker import DockerBackend
 from golive.cli import app
 from golive.request import LaunchRequest
+from tests.conftest import port
 
 pytestmark = pytest.mark.slow
 ENVIRONMENT = "production"
@@ -32,7 +33,7 @@ def backend(golive_home: Path) -> Iterator[DockerBackend]:
 
 def charge() -> int:
     body = {"amount_cents": 1999, "currency": "EUR", "customer": "e2e@azora.test"}
-    return httpx.post("http://127.0.0.1:18202/charges", json=body, timeout=5).status_code
+    return httpx.post(f"http://127.0.0.1:{port(18202)}/charges", json=body, timeout=5).status_code
 
 
 def test_docker_launch_go_then_no_go_rolls_back(
@@ -53,7 +54,8 @@ def test_docker_launch_go_then_no_go_rolls_back(
 
     # Release two: payments answers everything but its (new) health path.
     text = docker_target.read_text().replace(
-        'port = 18202\nhealth = "/health"', 'port = 18202\nhealth = "/never"\nhealth_timeout = 5'
+        f'port = {port(18202)}\nhealth = "/health"',
+        f'port = {port(18202)}\nhealth = "/never"\nhealth_timeout = 5',
     )
     docker_target.write_text(text)
     second = run_launch(request)

@@ -24,12 +24,13 @@ from golive import settings
 from golive.backends.docker import DockerBackend
 from golive.proxy import load_routes
 from golive.request import LaunchRequest
+from tests.conftest import port
 from tests.golive.proxy.test_nginx import nginx_or_missing
 from tests.reliability.test_proxy_switch import BROKEN, Probe
 
 pytestmark = pytest.mark.slow
 ENVIRONMENT = "production"
-PORTS = (18201, 18202)  # api, payments (the soft launch deploys the core services only)
+PORTS = (port(18201), port(18202))  # api, payments (the soft launch deploys the core services only)
 
 
 @pytest.fixture

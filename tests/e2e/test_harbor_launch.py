@@ -33,7 +33,7 @@ from tests.bundled_examples.test_harbor import (
     harbor_python,
     harbor_settings,
 )
-from tests.conftest import POSTGRES_DEFAULT, missing, run_golive
+from tests.conftest import POSTGRES_DEFAULT, missing, run_golive, shift_ports
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +88,7 @@ def harbor(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "test-results")
     shutil.copytree(HARBOR, dest, ignore=ignore)
     (dest / ".venv").symlink_to(python.parent.parent)
+    shift_ports(dest / "launch.toml")
     return dest
 
 

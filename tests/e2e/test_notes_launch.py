@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import REPO_ROOT, missing, run_golive
+from tests.conftest import REPO_ROOT, missing, run_golive, shift_ports
 
 pytestmark = pytest.mark.slow
 
@@ -71,6 +71,7 @@ def notes(tmp_path: Path, notes_modules: Path, postgres_url: str) -> Path:
         + "\n"
     )
     env.chmod(0o600)
+    shift_ports(dest / "launch.toml")
     return dest / "launch.toml"
 
 

@@ -26,7 +26,7 @@ import pytest
 
 from golive import runner, transient
 from golive.gates.migrate import current_revision
-from tests.conftest import copy_example
+from tests.conftest import copy_example, port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -175,8 +175,12 @@ def run_id_from(output: str) -> str:
 
 
 def start_staged(server: Server, request: dict[str, Any]) -> tuple[str, int]:
-    """Start a soft staged launch in environment e2e; its flow run and launch, once suspended."""
-    body = json.dumps({"variant": "soft", "environment": "e2e", **request})
+    """Start a soft staged launch in environment e2e of a copy of the example (on this test
+    worker's ports); its flow run and launch, once suspended."""
+    manifest = copy_example(server.home.parent / f"azora-{len(server.staged)}-{time.time_ns()}")
+    body = json.dumps(
+        {"variant": "soft", "environment": "e2e", "manifest": str(manifest), **request}
+    )
     done = server.cli(
         "prefect", "deployment", "run", "staged-launch/staged-launch", "-p", f"request={body}"
     )
@@ -294,7 +298,7 @@ def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_b
     )
     assert resumed.get("status") == "ACCEPT", resumed
     wait_for_stage_two(server, run_id, launch)  # deployed; suspended again for stage 3
-    assert httpx.get("http://127.0.0.1:18102/health", timeout=5).status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port(18102)}/health", timeout=5).status_code == 200
 
     aborted = server.cli(
         sys.executable,
@@ -311,7 +315,9 @@ def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_b
     assert aborted.returncode == 0, aborted.stderr
     assert server.wait_state(run_id, "Failed", "Completed") == "Failed"
     with pytest.raises(httpx.ConnectError):
-        httpx.get("http://127.0.0.1:18102/health", timeout=5)  # stage 2's release rolled back
+        httpx.get(
+            f"http://127.0.0.1:{port(18102)}/health", timeout=5
+        )  # stage 2's release rolled back
     # The run resumed twice (a new process each time) still knew what stage 1 migrated, from
     # the ledger's typed outputs, and put the database back where it was: empty.
     database = server.home / "environments" / "e2e" / "data" / "azora.db"
@@ -374,7 +380,7 @@ def test_a_suspended_stage_past_its_deadline_is_aborted_and_rolled_back(server: 
         {"run_input": {"approver": "api", "approve": True, "note": "in time"}},
     )
     wait_for_stage_two(server, run_id, launch)  # deployed; suspended again for stage 3
-    assert httpx.get("http://127.0.0.1:18102/health", timeout=5).status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port(18102)}/health", timeout=5).status_code == 200
     assert server.wait_state(run_id, "Failed", "Completed", timeout=300) == "Failed"
     decisions = ledger_rows(
         server,
@@ -383,7 +389,7 @@ def test_a_suspended_stage_past_its_deadline_is_aborted_and_rolled_back(server: 
     )
     assert decisions == [(2, "api", 1, "in time"), (3, "golive", 0, "no approval within 20s")]
     with pytest.raises(httpx.ConnectError):
-        httpx.get("http://127.0.0.1:18102/health", timeout=5)  # stage 2 rolled back
+        httpx.get(f"http://127.0.0.1:{port(18102)}/health", timeout=5)  # stage 2 rolled back
 
 
 def test_plain_prefect_commands_deploy_and_a_worker_elsewhere_launches_to_go(

@@ -34,7 +34,7 @@ from golive.ledger import open_ledger
 from golive.manifest import load
 from golive.monitoring import prometheus as prom
 from golive.request import LaunchRequest
-from tests.conftest import add_nickname_revision, missing, run_golive
+from tests.conftest import add_nickname_revision, missing, port, run_golive
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 GATES = [
@@ -168,9 +168,9 @@ def test_soft_launch_starts_only_core_services(target: Path, golive_home: Path) 
     assert "load" not in [g["gate"] for g in report["gates"]]
     running = ProcessBackend(golive_home / "environments" / "production").running()
     assert set(running) == {"api", "payments"}
-    assert httpx.get("http://127.0.0.1:18101/health").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port(18101)}/health").status_code == 200
     with pytest.raises(httpx.ConnectError):
-        httpx.get("http://127.0.0.1:18103/health")
+        httpx.get(f"http://127.0.0.1:{port(18103)}/health")
     live = open_ledger().live_releases("production")
     assert {s: r.release.release_id for s, r in live.items()} == running
 
@@ -282,8 +282,10 @@ def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
     # The new release of payments starts but never answers (a hung start-up).
     edit(
         target,
-        'command = "python -m uvicorn app:app --host 127.0.0.1 --port {port}"\nport = 18102',
-        "command = \"python -c 'import time; time.sleep(3600)'\"\nport = 18102\nhealth_timeout = 4",
+        'command = "python -m uvicorn app:app --host 127.0.0.1 --port {port}"\n'
+        f"port = {port(18102)}",
+        "command = \"python -c 'import time; time.sleep(3600)'\"\n"
+        f"port = {port(18102)}\nhealth_timeout = 4",
     )
     second = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
     assert second["verdict"] == "NO-GO"
@@ -297,7 +299,7 @@ def test_an_unhealthy_release_is_no_go_and_the_previous_release_serves_again(
     assert backend.running() == good  # the previous release of every service, serving again
     assert (
         httpx.post(
-            "http://127.0.0.1:18102/charges",
+            f"http://127.0.0.1:{port(18102)}/charges",
             json={"amount_cents": 100, "currency": "EUR", "customer": "after@rollback.test"},
         ).status_code
         == 201

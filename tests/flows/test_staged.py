@@ -24,6 +24,7 @@ from golive.errors import InputError
 from golive.ledger import open_ledger
 from golive.request import StagedRequest
 from golive.transient import retry_transient
+from tests.conftest import port
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 
@@ -108,7 +109,9 @@ def test_stages_wait_for_approvals_and_reach_go(target: Path, golive_home: Path)
         assert time.monotonic() < deadline, "stage 2 did not run"
         time.sleep(0.5)
     wait_paused(0)
-    assert httpx.get("http://127.0.0.1:18102/health").status_code == 200  # stage 2 deployed
+    assert (
+        httpx.get(f"http://127.0.0.1:{port(18102)}/health").status_code == 200
+    )  # stage 2 deployed
     approve(run_id, "ben", True, "smoke is green")
     thread.join(300)
 

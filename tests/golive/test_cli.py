@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_golive
+from tests.conftest import port, run_golive
 
 
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace("port = 18101", "port = 99999"), "services[api].port"),
+        (lambda t: t.replace(f"port = {port(18101)}", "port = 99999"), "services[api].port"),
         (
             lambda t: t.replace('alembic_ini = "alembic.ini"', 'alembic_ini = "nope.ini"'),
             "database.alembic_ini: nope.ini does not exist",

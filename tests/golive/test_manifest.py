@@ -10,6 +10,7 @@ import pytest
 
 from golive.errors import ManifestError
 from golive.manifest import load
+from tests.conftest import port
 
 
 def test_example_manifest_loads_with_paths_resolved(target: Path) -> None:
@@ -24,8 +25,11 @@ def test_example_manifest_loads_with_paths_resolved(target: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace("port = 18101", 'port = "high"'), r"services\[api\]\.port"),
-        (lambda t: t.replace("port = 18101", "port = 80"), r"services\[api\]\.port: .*1024"),
+        (lambda t: t.replace(f"port = {port(18101)}", 'port = "high"'), r"services\[api\]\.port"),
+        (
+            lambda t: t.replace(f"port = {port(18101)}", "port = 80"),
+            r"services\[api\]\.port: .*1024",
+        ),
         (
             lambda t: t.replace('depends_on = ["api"]', 'depends_on = ["nope"]'),
             r"depends_on: no service named 'nope'",

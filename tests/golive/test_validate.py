@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from golive import cli, runner
-from tests.conftest import run_golive
+from tests.conftest import port, run_golive
 
 Edit = Callable[[Path], None]  # applied to the copy's folder
 
@@ -121,6 +121,7 @@ TAKE_AN_ENVIRONMENT = {
     "unlock": ("unlock", "--reason", "test"),
 }
 API_CMD = '"python -m uvicorn app:app --host 127.0.0.1 --port {port}"'
+API_PORT = f"port = {port(18101)}"
 CORPUS = [
     # The manifest: services and their commands.
     case(
@@ -152,8 +153,8 @@ CORPUS = [
     ),
     case(
         "hard-coded-port",
-        "services[api].command: names port 18101 itself; write {port}",
-        service("api", "--port {port}", "--port 18101"),
+        f"services[api].command: names port {port(18101)} itself; write {{port}}",
+        service("api", "--port {port}", f"--port {port(18101)}"),
     ),
     case(
         "health-without-slash",
@@ -167,17 +168,17 @@ CORPUS = [
     ),
     case(
         "duplicate-port",
-        "services[payments].port: 18101 is services[api]'s port too",
-        service("payments", "port = 18102", "port = 18101"),
+        f"services[payments].port: {port(18101)} is services[api]'s port too",
+        service("payments", f"port = {port(18102)}", f"port = {port(18101)}"),
     ),
     case(
         "duplicate-service-name",
         "services[api].name: two services are named 'api'",
         toml('name = "payments"\ncore', 'name = "api"\ncore'),
     ),
-    case("port-too-high", "services[api].port", service("api", "port = 18101", "port = 99999")),
-    case("port-privileged", "services[api].port", service("api", "port = 18101", "port = 80")),
-    case("port-not-a-number", "services[api].port", service("api", "port = 18101", 'port = "x"')),
+    case("port-too-high", "services[api].port", service("api", API_PORT, "port = 99999")),
+    case("port-privileged", "services[api].port", service("api", API_PORT, "port = 80")),
+    case("port-not-a-number", "services[api].port", service("api", API_PORT, 'port = "x"')),
     case(
         "negative-health-timeout",
         "services[api].health_timeout: Input should be greater than 0",

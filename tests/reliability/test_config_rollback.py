@@ -15,6 +15,7 @@ import pytest
 
 from flows.launch import run_launch
 from golive.request import LaunchRequest
+from tests.conftest import port
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 
@@ -46,7 +47,7 @@ def test_a_config_only_no_go_puts_back_the_previous_configuration(target: Path) 
     set_flags(target, "on")
     first = run_launch(LaunchRequest(manifest=str(target), variant="soft"))
     assert first["verdict"] == "GO", first["reasons"]
-    config = httpx.get("http://127.0.0.1:18101/golive-test-config").json()
+    config = httpx.get(f"http://127.0.0.1:{port(18101)}/golive-test-config").json()
     assert config == {"feature_flags": "on"}
 
     set_flags(target, "broken")  # the only change: no code, so the same release id
@@ -57,6 +58,6 @@ def test_a_config_only_no_go_puts_back_the_previous_configuration(target: Path) 
     assert any(
         line.startswith("api: release") and "serving again" in line for line in second["rollback"]
     ), second["rollback"]
-    config = httpx.get("http://127.0.0.1:18101/golive-test-config").json()
+    config = httpx.get(f"http://127.0.0.1:{port(18101)}/golive-test-config").json()
     assert config == {"feature_flags": "on"}, "the previous release runs with its own configuration"
-    assert httpx.get("http://127.0.0.1:18102/health").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port(18102)}/health").status_code == 200

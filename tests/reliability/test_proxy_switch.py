@@ -22,12 +22,12 @@ from flows.launch import run_launch
 from golive import settings
 from golive.proxy import load_routes
 from golive.request import LaunchRequest
-from tests.conftest import run_golive
+from tests.conftest import port, run_golive
 from tests.golive.proxy.test_nginx import nginx_or_missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness", "golive_home")]
 
-PORTS = (18101, 18102)
+PORTS = (port(18101), port(18102))
 # Broken only where golive runs it (the target's own suites still pass): the release gets
 # as far as deploy. Every answer it gives carries a header the probe looks for.
 BROKEN = """
@@ -131,7 +131,7 @@ def test_no_probe_fails_and_no_failing_release_answers(target: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert "proxy (running)" in shown.stdout
     routes = load_routes(settings.environment_dir("production")).services
-    for name, port in (("api", 18101), ("payments", 18102)):
+    for name, public in (("api", port(18101)), ("payments", port(18102))):
         live = routes[name].live
         assert live is not None and f"{live.release_id} :{live.port}" in shown.stdout
-        assert f"{port}" in shown.stdout
+        assert f"{public}" in shown.stdout

@@ -25,7 +25,7 @@ from golive.gates.migrate import migrate
 from golive.gates.outputs import BuiltRelease
 from golive.manifest import Manifest, load
 from golive.results import Status
-from tests.conftest import releases_of
+from tests.conftest import port, releases_of
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_images_deploy_healthy_and_take_a_charge(docker_target: Path, env_dir: P
     assert result.status is Status.PASSED, result.summary
     assert backend.running() == {name: rel.release_id for name, rel in releases.items()}
     charge = httpx.post(
-        "http://127.0.0.1:18202/charges",
+        f"http://127.0.0.1:{port(18202)}/charges",
         json={"amount_cents": 1999, "currency": "EUR", "customer": "smoke@azora.test"},
     )
     assert charge.status_code == 201, charge.text
@@ -87,7 +87,8 @@ def test_a_service_never_healthy_fails_and_stops_what_was_started(
     docker_target: Path, env_dir: Path
 ) -> None:
     text = docker_target.read_text().replace(
-        'port = 18202\nhealth = "/health"', 'port = 18202\nhealth = "/never"\nhealth_timeout = 4'
+        f'port = {port(18202)}\nhealth = "/health"',
+        f'port = {port(18202)}\nhealth = "/never"\nhealth_timeout = 4',
     )
     docker_target.write_text(text)
     m, releases, env = prepare(docker_target, env_dir)
@@ -136,7 +137,7 @@ def test_rollback_runs_the_previous_release_image_again(docker_target: Path, env
         f"api: release {first['api'].release_id[:8]} serving again"
     ]
     assert backend.running() == {"api": first["api"].release_id}
-    assert httpx.get("http://127.0.0.1:18201/health").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port(18201)}/health").status_code == 200
     images.client().images.get(second["api"].image)  # golive never removes its images
 
 
@@ -172,7 +173,7 @@ def test_two_instances_of_a_service_run_side_by_side_on_internal_ports(
     ups = []
     for _ in range(2):
         up, inst, problem = start_instance(backend, m.service("api"), path, api.release_id, env)
-        assert problem is None and inst.port == up.port != 18201
+        assert problem is None and inst.port == up.port != port(18201)
         ups.append(up)
     assert backend.running() == {u.instance: api.release_id for u in ups}
     for up in ups:

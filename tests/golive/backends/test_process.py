@@ -8,7 +8,7 @@ from pathlib import Path
 
 from golive.backends import ProcessBackend, open_backend
 from golive.manifest import Service, load
-from tests.conftest import TARGET_ONLY, target_interpreter
+from tests.conftest import TARGET_ONLY, port, target_interpreter
 
 # The service's `python` is whichever comes first on its PATH: it says which, then waits.
 SERVICE = (
@@ -39,7 +39,7 @@ def test_a_service_runs_with_the_targets_interpreter(tmp_path: Path) -> None:
             "name": "api",
             "source": ".",
             "command": SERVICE.format(module=TARGET_ONLY),
-            "port": 18999,
+            "port": port(18999),
         }
     )
     backend = ProcessBackend(tmp_path / "env", python=python)

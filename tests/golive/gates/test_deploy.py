@@ -18,7 +18,7 @@ from golive.gates.migrate import migrate
 from golive.gates.outputs import BuiltRelease, DeployOutput
 from golive.manifest import Manifest, load
 from golive.results import Status
-from tests.conftest import output_of, releases_of
+from tests.conftest import output_of, port, releases_of
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_deploy_starts_in_order_and_all_are_healthy(target: Path, env_dir: Path)
     result = deploy(m.services_in_start_order(), releases, backend, env, Redactor({}))
     assert result.status is Status.PASSED, result.summary
     assert set(backend.running()) == {"api", "payments", "assistant"}
-    assert httpx.get("http://127.0.0.1:18102/health").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{port(18102)}/health").status_code == 200
 
 
 def test_a_port_taken_by_another_process_fails_before_anything_changes(
@@ -65,13 +65,13 @@ def test_a_port_taken_by_another_process_fails_before_anything_changes(
     m, releases, env = prepare(target, env_dir)
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # earlier tests' TIME_WAIT
-        squatter.bind(("127.0.0.1", 18102))
+        squatter.bind(("127.0.0.1", port(18102)))
         squatter.listen()
         result = deploy(
             m.services_in_start_order(), releases, ProcessBackend(env_dir), env, Redactor({})
         )
     assert result.status is Status.FAILED
-    assert "port 18102 of service payments is in use" in result.summary
+    assert f"port {port(18102)} of service payments is in use" in result.summary
     assert "services[payments].port" in result.summary
     assert ProcessBackend(env_dir).running() == {}
 

@@ -34,6 +34,7 @@ from golive.health import wait_healthy
 from golive.manifest import LoadProfile, Service
 from golive.results import Status
 from tests.conftest import EXAMPLE, TARGET_ONLY, missing, output_of, target_interpreter
+from tests.conftest import port as example_port
 
 LOCUSTFILE = """
 from locust import FastHttpUser, constant, events, task
@@ -76,7 +77,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     alembic = [sys.executable, "-m", "alembic", "-c", str(EXAMPLE / "alembic.ini"), "upgrade"]
     assert runner.run([*alembic, "head"], cwd=scratch, env=env, timeout=120).ok
     port = free_port()
-    assert port not in range(18101, 18104)
+    assert port not in range(example_port(18101), example_port(18104))
     argv = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
     proc = runner.start(argv, cwd=app, env=env, log_path=scratch / "api.log")
     try:

@@ -18,7 +18,9 @@ from tests.golive.gates.auth_app import PASSWORD, USER, auth_app
 LOCUSTFILE = """
 import os
 
-from locust import HttpUser, constant, task
+import gevent
+from locust import HttpUser, constant, events, task
+from locust.runners import WorkerRunner
 
 
 class Admin(HttpUser):
@@ -34,6 +36,21 @@ class Admin(HttpUser):
     @task
     def me(self):
         self.client.get("/users/me")
+
+
+# The run ends once the stats hold an authenticated request (the master's, with workers): a
+# busy machine could otherwise reach the end of a short duration before the first request.
+@events.test_start.add_listener
+def end_after_the_first_authenticated_request(environment, **_):
+    if isinstance(environment.runner, WorkerRunner):
+        return
+
+    def watch():
+        while environment.stats.get("/users/me", "GET").num_requests == 0:
+            gevent.sleep(0.1)
+        environment.runner.quit()
+
+    gevent.spawn(watch)
 """
 
 ENV = {"FIRST_SUPERUSER": USER, "FIRST_SUPERUSER_PASSWORD": PASSWORD}
@@ -48,7 +65,8 @@ def locust_installed() -> None:
 def profile(tmp_path: Path) -> LoadProfile:
     (tmp_path / "locustfile.py").write_text(LOCUSTFILE)
     fields = {"locustfile": "locustfile.py", "host_service": "api", "users": 2}
-    fields |= {"spawn_rate": 10, "duration_s": 2, "p95_ms": 5000, "env": list(ENV)}
+    # 120 s is a ceiling only: the locustfile ends the run after its first authenticated request.
+    fields |= {"spawn_rate": 10, "duration_s": 120, "p95_ms": 5000, "env": list(ENV)}
     return LoadProfile.model_validate(fields)
 
 
@@ -70,6 +88,8 @@ def test_locust_gets_the_env_keys_and_its_logs_are_redacted(tmp_path: Path, work
 def test_without_the_keys_the_login_fails(tmp_path: Path) -> None:
     with auth_app() as app:
         api = Service(name="api", source=Path("."), command="-", port=app.port)
-        result = load(profile(tmp_path), tmp_path, [api], tmp_path / "evidence")
+        # No request can succeed, so the run lasts its duration: a short one (a failure either way).
+        spec = profile(tmp_path).model_copy(update={"duration_s": 2})
+        result = load(spec, tmp_path, [api], tmp_path / "evidence")
         assert app.hits["GET /users/me"] == 0
     assert result.status is Status.FAILED

@@ -18,7 +18,7 @@ from golive.gates.smoke import smoke
 from golive.proxy import NginxProxy, load_routes
 from golive.proxy.switch import critical_smoke, deploy_switched, promote, reweigh, switch_back
 from golive.results import Status
-from tests.conftest import output_of
+from tests.conftest import output_of, port
 from tests.golive.gates.test_deploy import change_api, pids, prepare
 from tests.golive.proxy.test_nginx import nginx_or_missing
 
@@ -134,8 +134,8 @@ def test_a_release_failing_verification_never_takes_traffic(
     assert out.started == ("api",) and out.replaced == ()  # api comes first: nothing else ran
     assert load_routes(world.env_dir) == routes  # never routed to
     assert pids(world.env_dir) == before  # it is stopped; nothing else moved
-    for port in (18101, 18102, 18103):
-        answer = get(port)
+    for public in (port(18101), port(18102), port(18103)):
+        answer = get(public)
         assert answer.status_code == 200 and "x-golive-test" not in answer.headers
 
 
@@ -148,7 +148,7 @@ def test_a_good_release_is_switched_to_then_back(world: World) -> None:
     route = load_routes(world.env_dir).services["api"]
     assert route.candidate is not None and route.live is not None
     assert route.live.instance == old_api and old_api in world.backend.running()  # kept ready
-    assert get(18101).status_code == 200
+    assert get(port(18101)).status_code == 200
 
     lines = [
         o.line
@@ -160,7 +160,7 @@ def test_a_good_release_is_switched_to_then_back(world: World) -> None:
     assert all("left alone" in line for line in lines[1:]), lines
     after = pids(world.env_dir)
     assert after == first  # the old api process serves again; the candidate is gone
-    assert get(18101).status_code == 200
+    assert get(port(18101)).status_code == 200
 
 
 def test_promote_stops_the_replaced_release_only(world: World) -> None:
@@ -174,7 +174,7 @@ def test_promote_stops_the_replaced_release_only(world: World) -> None:
     for name, pid in first.items():
         if not name.startswith("api."):
             assert now[name] == pid
-    assert get(18101).status_code == 200
+    assert get(port(18101)).status_code == 200
 
 
 def test_switching_back_restarts_what_is_gone(world: World) -> None:
@@ -198,12 +198,12 @@ def test_switching_back_restarts_what_is_gone(world: World) -> None:
     assert route.candidate is None and route.live is not None
     assert route.live.release_id == world.live["api"].release_id
     assert candidate.instance not in world.backend.running()
-    assert get(18101).status_code == 200 and get(18102).status_code == 200
+    assert get(port(18101)).status_code == 200 and get(port(18102)).status_code == 200
 
 
 def canary_answers(n: int) -> list[bool]:
     """Whether each of n requests to the api's public port was answered by the canary."""
-    return ["x-golive-test" in get(18101).headers for _ in range(n)]
+    return ["x-golive-test" in get(port(18101)).headers for _ in range(n)]
 
 
 def test_a_canary_takes_its_share_then_all_or_none(world: World) -> None:
