@@ -71,10 +71,14 @@ class Poller:
 
 
 def databases(url: str) -> set[str]:
-    engine = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+    """The databases on url's server named after url's database (its rehearsal copies are):
+    other tests, running in parallel, make and drop databases of their own there."""
+    parsed = make_url(url)
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            return set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+            names = conn.execute(text("SELECT datname FROM pg_database")).scalars()
+            return {name for name in names if name.startswith(str(parsed.database))}
     finally:
         engine.dispose()
 
