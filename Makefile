@@ -37,7 +37,7 @@ lint: $(STAMP)
 TEST_WORKERS ?= 4
 
 test: lint example-venv
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(EXAMPLE)/.venv .golive .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,9 @@ from golive.gates.migrate import current_revision
 from tests.conftest import copy_example, port
 
 pytestmark = pytest.mark.slow
+# The tests that share the module's server run on one pytest-xdist worker (`--dist loadgroup`):
+# one server and one deployment set-up, not one per worker.
+SHARES_THE_SERVER = pytest.mark.xdist_group("prefect-server")
 REPO = Path(__file__).resolve().parents[2]
 WORKER = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "golive"]
 
@@ -227,6 +230,7 @@ def nothing_left_waiting(request: pytest.FixtureRequest) -> Iterator[None]:
         leave_nothing_waiting(request.getfixturevalue("server"))
 
 
+@SHARES_THE_SERVER
 def test_four_deployments_and_the_nightly_schedule(server: Server) -> None:
     names = {(d["name"]) for d in server.post("/deployments/filter", {})}
     assert {"full-launch", "soft-launch", "staged-launch", "nightly-rehearsal"} <= names
@@ -238,6 +242,7 @@ def test_four_deployments_and_the_nightly_schedule(server: Server) -> None:
     assert "request" in form["properties"]  # the UI renders the request model as a form
 
 
+@SHARES_THE_SERVER
 def test_soft_launch_from_a_script_is_go_with_artifacts_and_ledger(server: Server) -> None:
     done = server.cli(
         "prefect",
@@ -267,6 +272,7 @@ def test_soft_launch_from_a_script_is_go_with_artifacts_and_ledger(server: Serve
     ]
 
 
+@SHARES_THE_SERVER
 def test_a_no_go_launch_exits_non_zero(server: Server, target: Path) -> None:
     env_file = target.parent / ".env.production"
     env_file.write_text(env_file.read_text().replace("JWT_SECRET=", "JWT_SECRET=changeme\n#", 1))
@@ -282,6 +288,7 @@ def test_a_no_go_launch_exits_non_zero(server: Server, target: Path) -> None:
     assert verdict[0][0] == "NO-GO" and verdict[0][1].startswith("configure: ")
 
 
+@SHARES_THE_SERVER
 def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_back(
     server: Server,
 ) -> None:
@@ -330,15 +337,25 @@ def test_staged_launch_suspends_is_approved_through_the_api_and_an_abort_rolls_b
     assert decisions == [(2, "api", 1, "hour 1 ok"), (3, "ben", 0, "p95 too close to the limit")]
 
 
+def a_finished_run(server: Server) -> dict[str, Any]:
+    """A completed flow run of the server: one an earlier test left, else a soft rehearsal."""
+    completed = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "limit": 1}
+    if not server.post("/flow_runs/filter", completed):
+        request = 'request={"variant": "soft", "environment": "e2e", "rehearsal": true}'
+        done = server.cli("prefect", "deployment", "run", "launch/soft-launch", "-p", request)
+        assert done.returncode == 0, done.stderr
+        server.wait_state(run_id_from(done.stdout), "Completed")
+    runs = server.post("/flow_runs/filter", completed)
+    assert runs, "no finished flow run to look at"
+    return dict(runs[0])
+
+
+@SHARES_THE_SERVER
 def test_the_ui_renders_a_finished_flow_run(server: Server, tmp_path: Path, require) -> None:  # type: ignore[no-untyped-def]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         require("chromium is not installed: apt-get install chromium")
-    runs = server.post(
-        "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "limit": 1}
-    )
-    assert runs, "no finished flow run to look at"
-    run = runs[0]
+    run = a_finished_run(server)
     url = server.api.removesuffix("/api") + f"/runs/flow-run/{run['id']}"
     flags = [
         "--headless",
@@ -373,6 +390,7 @@ def test_the_ui_renders_a_finished_flow_run(server: Server, tmp_path: Path, requ
     print(f"screenshot of the flow run page: {shot}")
 
 
+@SHARES_THE_SERVER
 def test_a_suspended_stage_past_its_deadline_is_aborted_and_rolled_back(server: Server) -> None:
     run_id, launch = start_staged(server, {"approval_timeout_s": 20})
     server.post(
