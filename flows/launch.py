@@ -9,11 +9,13 @@ again. The flow run ends Failed on NO-GO, so `--watch` and the CLI exit non-zero
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from prefect import flow
 from prefect.client.schemas.objects import State
 from prefect.logging import get_run_logger
+from prefect.settings import Settings, temporary_settings
 
 from flows.finishing import finish, previous_releases, undo
 from flows.lock import begin, let_go, stop_heartbeat
@@ -89,4 +91,17 @@ def report_from(state: State) -> dict[str, Any]:
 
 def run_launch(request: LaunchRequest) -> dict[str, Any]:
     """Run the launch flow in this process and return its report (as a dict), GO or NO-GO."""
-    return report_from(launch(request, return_state=True))
+    with launch_settings():
+        return report_from(launch(request, return_state=True))
+
+
+def launch_settings() -> AbstractContextManager[Settings]:
+    """The Prefect settings of a launch run in this process: no flow-run heartbeat, unless a
+    setting or profile sets its frequency (PREFECT_FLOWS_HEARTBEAT_FREQUENCY).
+
+    Prefect's heartbeat thread sleeps in 1 s steps, and the end of every run waited for the step
+    under way (half a second a launch on average). golive's own lease (flows.lock) is what finds
+    a launch whose process died; Prefect's heartbeats serve only an automation set up on them,
+    and whoever sets one up sets the frequency to have them back.
+    """
+    return temporary_settings(set_defaults={"flows.heartbeat_frequency": None})

@@ -407,5 +407,16 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def entry() -> None:
+    """The `golive` command (and `python -m golive.cli`): main, then an exit that skips the
+    interpreter's teardown (golive.exiting); main itself raises SystemExit, for tests."""
+    from golive.exiting import leave
+
+    try:
+        main()
+    except SystemExit as exc:
+        leave(exc.code)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -267,13 +267,23 @@ def owned(state: Mapping[str, object]) -> bool:
 def stop_group(pid: int, grace_s: float = 10) -> bool:
     """Stop a process started by `start` and everything it started (its process group):
     SIGTERM, then SIGKILL after grace_s. Returns whether it was running."""
-    was_alive = alive(pid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
+    return stop_groups([pid], grace_s)[0]
+
+
+def stop_groups(pids: Sequence[int], grace_s: float = 10) -> list[bool]:
+    """stop_group for several processes at once: all are sent SIGTERM first, then waited for
+    together (so stopping n services takes the time of the slowest, not the sum), and those
+    still running after grace_s get SIGKILL. Returns, for each pid, whether it was running."""
+    was_alive = [alive(pid) for pid in pids]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if alive(pid):
+    left = [pid for pid in pids if alive(pid)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = [pid for pid in left if alive(pid)]
+    for pid in left:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
     return was_alive

@@ -89,5 +89,11 @@ class ProcessBackend:
         return " | ".join(line.strip() for line in text.splitlines()[-lines:] if line.strip())
 
     def stop_all(self) -> None:
-        for name in list(self.running()):
-            self.stop(name)
+        """Stop every service of the environment at once (runner.stop_groups): a teardown or a
+        rollback waits for the slowest to exit, not for each in turn."""
+        states = {name: self._state(name) for name in self.running()}
+        owned = {name: state for name, state in states.items() if state and runner.owned(state)}
+        runner.stop_groups([int(str(state["pid"])) for state in owned.values()])
+        for name in states:
+            self._children.pop(name, None)
+            self._state_file(name).unlink(missing_ok=True)

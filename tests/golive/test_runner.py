@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from subprocess import Popen
@@ -116,3 +118,33 @@ def test_a_targets_child_has_the_targets_interpreter_first_on_path(tmp_path: Pat
     env = runner.target_env([], python=python)
     assert env["PATH"].split(os.pathsep)[0] == str(python.parent)
     assert runner.child_env()["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+
+
+# A service that ignores SIGTERM (only SIGKILL stops it); it says when its handler is set.
+STUBBORN = (
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print('ready', flush=True); time.sleep(600)"
+)
+
+
+def test_stop_groups_stops_them_all_and_kills_those_that_ignore_sigterm(tmp_path: Path) -> None:
+    def start(argv: list[str], name: str) -> Popen[bytes]:
+        log = tmp_path / f"{name}.log"
+        return runner.start(argv, cwd=tmp_path, env=runner.child_env(), log_path=log)
+
+    polite, stubborn = start(SLEEP, "polite"), start([sys.executable, "-c", STUBBORN], "stubborn")
+    gone = start([sys.executable, "-c", "pass"], "gone")
+    gone.wait(timeout=60)
+    try:
+        deadline = time.monotonic() + 60  # a bound for a slow machine, not a timing assertion
+        while (tmp_path / "stubborn.log").read_text() != "ready\n":
+            assert time.monotonic() < deadline, "the stubborn service never set its handler"
+            time.sleep(0.05)
+        was_alive = runner.stop_groups([polite.pid, stubborn.pid, gone.pid], grace_s=1)
+        assert was_alive == [True, True, False]
+        assert not runner.alive(polite.pid)  # ended on SIGTERM (and reaped by alive)
+        assert stubborn.wait(timeout=60) == -signal.SIGKILL  # only SIGKILL could stop it
+    finally:
+        for proc in (polite, stubborn):
+            proc.kill()
+            proc.wait()

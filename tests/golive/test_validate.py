@@ -554,6 +554,7 @@ def untouchable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "start", refuse)
     monkeypatch.setattr(runner, "run", refuse)
     monkeypatch.setattr(runner, "stop_group", refuse)
+    monkeypatch.setattr(runner, "stop_groups", refuse)
 
 
 def prepare(c: Case, target: Path, tmp_path: Path) -> tuple[list[str], dict[str, str]]:
