@@ -113,4 +113,6 @@ class PrometheusWatch:
                 if settled or time.monotonic() + delay > deadline:
                     return t_rows, r_rows
                 time.sleep(delay)
-                delay = min(delay * 1.5, 2.0)
+                # At most half a second between reads: targets are scraped every second or so,
+                # and each read is two small requests; a longer wait was all monitor-gate time.
+                delay = min(delay * 1.5, 0.5)
