@@ -1,6 +1,7 @@
-"""Start the bundled example's api service on a free 127.0.0.1 port, for the benchmarks.
+"""The bundled example for the benchmarks: its api service started on a free 127.0.0.1 port
+(`api_service`), or a private copy of the whole example on free ports (`copy_example`).
 
-A private copy of the service and a freshly migrated SQLite database in a scratch folder, so a
+A private copy and, for the api, a freshly migrated SQLite database in a scratch folder, so a
 benchmark never touches a deployed environment (nor the ports 18101-18103 the demo uses).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,37 @@ def local_port() -> int:
         if port not in RESERVED:
             return port
     raise RuntimeError("no free port outside 18101-18103 after 20 tries")
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now, all different (the sockets are closed before golive binds
+    them)."""
+    socks = [socket.socket() for _ in range(count)]
+    for sock in socks:
+        sock.bind(("127.0.0.1", 0))
+    ports = [int(sock.getsockname()[1]) for sock in socks]
+    for sock in socks:
+        sock.close()
+    return ports
+
+
+SERVICES = {"api": 18101, "payments": 18102, "assistant": 18103}  # the manifest's own ports
+
+
+def copy_example(dest: Path) -> tuple[Path, dict[str, int]]:
+    """A private copy of the example at dest, its virtualenv linked in (a venv does not move),
+    its services on free ports; its launch.toml and those ports by service."""
+    ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "*.db")
+    shutil.copytree(EXAMPLE, dest, ignore=ignore)
+    (dest / ".venv").symlink_to(EXAMPLE / ".venv")
+    (dest / ".env.production").chmod(0o600)
+    manifest = dest / "launch.toml"
+    text = manifest.read_text()
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    for name, old in SERVICES.items():
+        text = text.replace(f"port = {old}\n", f"port = {ports[name]}\n")
+    manifest.write_text(text)
+    return manifest, ports
 
 
 @contextmanager

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from golive.health import free_port
+from azora_api import copy_example
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "azora"
@@ -42,25 +40,6 @@ HOUR_TWO = ("build", "deploy", "monitor", "smoke", "load", "metrics")
 def golive(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "golive.cli", *args]
     return subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-
-
-def copy_example(dest: Path) -> Path:
-    """A private copy of the example, its virtualenv linked in (a venv does not move), its
-    services on free ports (never those of a demo or a test running beside it)."""
-    ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "*.db")
-    shutil.copytree(EXAMPLE, dest, ignore=ignore)
-    (dest / ".venv").symlink_to(EXAMPLE / ".venv")
-    (dest / ".env.production").chmod(0o600)
-    manifest = dest / "launch.toml"
-    text = manifest.read_text()
-    ports: list[int] = []
-    while len(ports) < text.count("\nport = "):
-        ports += [port] if (port := free_port()) not in ports else []
-    moved = iter(ports)
-    manifest.write_text(
-        re.sub(r"^port = \d+$", lambda _: f"port = {next(moved)}", text, flags=re.M)
-    )
-    return manifest
 
 
 def change_every_cached_input(target: Path) -> None:
@@ -110,7 +89,7 @@ def main() -> None:
         work = Path(tmp)
         env = {**os.environ, "GOLIVE_HOME": str(work / "home"), "PREFECT_HOME": str(work / "ph")}
         env.pop("PREFECT_API_URL", None)  # the managed server under this GOLIVE_HOME
-        manifest = copy_example(work / "azora")
+        manifest, _ = copy_example(work / "azora")
         try:
             started = golive(["server", "start"], env)
             if started.returncode != 0:

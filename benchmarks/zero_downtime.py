@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from azora_api import copy_example
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "azora"
@@ -106,31 +106,14 @@ class Probe:
             seen.gap_s = max(seen.gap_s, end - ok)
 
 
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (the sockets are closed before golive binds them)."""
-    socks = [socket.socket() for _ in range(count)]
-    for sock in socks:
-        sock.bind(("127.0.0.1", 0))
-    ports = [int(sock.getsockname()[1]) for sock in socks]
-    for sock in socks:
-        sock.close()
-    return ports
-
-
 def prepare(dest: Path, mode: str, nginx: str) -> tuple[Path, dict[str, int]]:
     """A copy of the example on free ports, its api with a short health timeout (the failing
     launch waits that long), behind nginx in proxy mode; its launch.toml and public ports."""
-    ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "*.db")
-    shutil.copytree(EXAMPLE, dest, ignore=ignore)
-    (dest / ".venv").symlink_to(EXAMPLE / ".venv")
-    (dest / ".env.production").chmod(0o600)
-    manifest = dest / "launch.toml"
-    text = manifest.read_text()
-    ports = dict(zip(("api", "payments", "assistant"), free_ports(3), strict=True))
-    for name, old in (("api", 18101), ("payments", 18102), ("assistant", 18103)):
-        text = text.replace(f"port = {old}\n", f"port = {ports[name]}\n")
+    manifest, ports = copy_example(dest)
     text = re.sub(
-        rf"(port = {ports['api']}\nhealth = \"/health\"\n)", r"\1health_timeout = 5\n", text
+        rf"(port = {ports['api']}\nhealth = \"/health\"\n)",
+        r"\1health_timeout = 5\n",
+        manifest.read_text(),
     )
     if mode == "proxy":
         text += f'\n[proxy]\nkind = "nginx"\nbinary = "{nginx}"\n'

@@ -61,6 +61,9 @@ class ProcessBackend:
             return
         if runner.owned(state):  # never a process golive did not start
             runner.stop_group(int(str(state["pid"])), grace_s)  # uvicorn's workers, shells too
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
         self._children.pop(name, None)
         self._state_file(name).unlink(missing_ok=True)
 
@@ -95,5 +98,4 @@ class ProcessBackend:
         owned = {name: state for name, state in states.items() if state and runner.owned(state)}
         runner.stop_groups([int(str(state["pid"])) for state in owned.values()])
         for name in states:
-            self._children.pop(name, None)
-            self._state_file(name).unlink(missing_ok=True)
+            self._forget(name)
