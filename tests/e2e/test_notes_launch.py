@@ -4,6 +4,7 @@ launches it: `golive run` in its own process, the database migrated by `[databas
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -41,17 +42,22 @@ def notes_modules() -> Path:
         missing("Node and npm are not installed (.ci/run installs them)")
     installed = NOTES / "node_modules" / ".package-lock.json"
     lock = NOTES / "package-lock.json"
-    if not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime:
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=NOTES,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            missing(f"npm ci in examples/notes failed: {done.stderr.strip()[-300:]}")
+    # Every pytest-xdist worker runs this fixture: one installs while the others wait, then
+    # find it installed. `npm ci` empties node_modules first, so a worker copying the example
+    # while another installs would copy half a package.
+    with open(NOTES / ".npm-ci.lock", "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)  # released when the file is closed
+        if not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime:
+            done = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=NOTES,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            if done.returncode != 0:
+                missing(f"npm ci in examples/notes failed: {done.stderr.strip()[-300:]}")
     return NOTES / "node_modules"
 
 
@@ -60,7 +66,9 @@ def notes(tmp_path: Path, notes_modules: Path, postgres_url: str) -> Path:
     """A private copy of the notes example whose production database is a new, empty one."""
     dest = tmp_path / "notes"
     # symlinks=True: node_modules/.bin holds links that work only as links.
-    shutil.copytree(NOTES, dest, symlinks=True, ignore=shutil.ignore_patterns(".golive-reports"))
+    shutil.copytree(
+        NOTES, dest, symlinks=True, ignore=shutil.ignore_patterns(".golive-reports", ".npm-ci.lock")
+    )
     env = dest / ".env.production"
     lines = env.read_text().splitlines()
     env.write_text(
