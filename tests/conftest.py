@@ -7,6 +7,8 @@ CI=true: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import json
 import os
@@ -283,14 +285,25 @@ def golive_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         stop_environment(env_dir.name)
 
 
+@contextlib.contextmanager
+def one_worker_at_a_time(made: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside `made` (a directory the tests make in the repository, such as
+    an example's virtual environment): every pytest-xdist worker makes it when missing, and two
+    making it at once would each find the other's half-made files."""
+    with open(made.with_name(made.name + ".lock"), "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)  # released when the file is closed, even on a crash
+        yield
+
+
 @functools.cache
 def _example_venv() -> str:
     """Make the example's own virtual environment once (idempotent: `make test` has usually made
     it already); "" when made, else why it could not be."""
     script = REPO_ROOT / "examples" / "target-venv.sh"
-    done = subprocess.run(
-        ["sh", str(script), str(EXAMPLE)], capture_output=True, text=True, check=False
-    )
+    with one_worker_at_a_time(EXAMPLE / ".venv"):
+        done = subprocess.run(
+            ["sh", str(script), str(EXAMPLE)], capture_output=True, text=True, check=False
+        )
     return "" if done.returncode == 0 else (done.stderr.strip() or done.stdout.strip())[-300:]
 
 
@@ -311,7 +324,7 @@ def copy_example(dest: Path) -> Path:
         EXAMPLE,
         dest,
         ignore=shutil.ignore_patterns(
-            "__pycache__", ".golive-reports", "*.db", ".pytest_cache", ".venv"
+            "__pycache__", ".golive-reports", "*.db", ".pytest_cache", ".venv", ".venv.lock"
         ),
     )
     (dest / ".venv").symlink_to(example_venv(), target_is_directory=True)

@@ -23,7 +23,7 @@ from junitparser import JUnitXml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import REPO_ROOT, missing
+from tests.conftest import REPO_ROOT, missing, one_worker_at_a_time
 
 HARBOR = REPO_ROOT / "examples" / "harbor"
 HEAD = "c97d0b3e5a61"
@@ -34,14 +34,18 @@ def harbor_python() -> Path:
     """harbor's interpreter, examples/harbor/.venv, created as `make venv` does when absent."""
     venv = HARBOR / ".venv"
     marker = venv / ".installed"
-    if not marker.is_file():
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-        steps = [[sys.executable, "-m", "venv", str(venv)], [*pip, "-r", "requirements-dev.txt"]]
-        for step in steps:
-            done = subprocess.run(step, cwd=HARBOR, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                missing(f"cannot create harbor's virtualenv: {done.stderr.strip()[-300:]}")
-        marker.touch()
+    with one_worker_at_a_time(venv):
+        if not marker.is_file():
+            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+            steps = [
+                [sys.executable, "-m", "venv", str(venv)],
+                [*pip, "-r", "requirements-dev.txt"],
+            ]
+            for step in steps:
+                done = subprocess.run(step, cwd=HARBOR, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    missing(f"cannot create harbor's virtualenv: {done.stderr.strip()[-300:]}")
+            marker.touch()
     return venv / "bin" / "python"
 
 

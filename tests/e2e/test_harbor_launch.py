@@ -85,7 +85,9 @@ def harbor(tmp_path: Path) -> Path:
     """A copy of harbor as its team has it, its own virtualenv linked in (a venv does not move)."""
     python = harbor_python()
     dest = tmp_path / "harbor"
-    ignore = shutil.ignore_patterns(".venv", "__pycache__", ".golive-reports", "test-results")
+    ignore = shutil.ignore_patterns(
+        ".venv", ".venv.lock", "__pycache__", ".golive-reports", "test-results"
+    )
     shutil.copytree(HARBOR, dest, ignore=ignore)
     (dest / ".venv").symlink_to(python.parent.parent)
     shift_ports(dest / "launch.toml")

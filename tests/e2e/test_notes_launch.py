@@ -4,7 +4,6 @@ launches it: `golive run` in its own process, the database migrated by `[databas
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import REPO_ROOT, missing, run_golive, shift_ports
+from tests.conftest import REPO_ROOT, missing, one_worker_at_a_time, run_golive, shift_ports
 
 pytestmark = pytest.mark.slow
 
@@ -42,11 +41,9 @@ def notes_modules() -> Path:
         missing("Node and npm are not installed (.ci/run installs them)")
     installed = NOTES / "node_modules" / ".package-lock.json"
     lock = NOTES / "package-lock.json"
-    # Every pytest-xdist worker runs this fixture: one installs while the others wait, then
-    # find it installed. `npm ci` empties node_modules first, so a worker copying the example
-    # while another installs would copy half a package.
-    with open(NOTES / ".npm-ci.lock", "w") as guard:
-        fcntl.flock(guard, fcntl.LOCK_EX)  # released when the file is closed
+    # `npm ci` empties node_modules first: a worker copying the example while another installs
+    # would copy half a package.
+    with one_worker_at_a_time(NOTES / "node_modules"):
         if not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime:
             done = subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund"],
@@ -67,7 +64,10 @@ def notes(tmp_path: Path, notes_modules: Path, postgres_url: str) -> Path:
     dest = tmp_path / "notes"
     # symlinks=True: node_modules/.bin holds links that work only as links.
     shutil.copytree(
-        NOTES, dest, symlinks=True, ignore=shutil.ignore_patterns(".golive-reports", ".npm-ci.lock")
+        NOTES,
+        dest,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".golive-reports", "node_modules.lock"),
     )
     env = dest / ".env.production"
     lines = env.read_text().splitlines()
