@@ -121,8 +121,11 @@ def plan_sql(
     pass_env: Sequence[str] = (),
     *,
     python: Path | None = None,
+    heads: Sequence[str] | None = None,
 ) -> str:
     """The SQL `upgrade head` would run from the database's current revision ('' when at head).
+    `heads`: the head revisions when already read (each `alembic heads` is a process of the
+    target's interpreter, about a second).
 
     Reads the current revision; changes nothing. OperationFailed (never quoting the URL) when
     the database cannot be read.
@@ -133,7 +136,9 @@ def plan_sql(
         raise OperationFailed(
             f"the database cannot be reached: {type(exc).__name__}; check the server and the URL"
         ) from None
-    if current in head_revisions(alembic_ini, timeout, python):
+    if heads is None:
+        heads = head_revisions(alembic_ini, timeout, python)
+    if current in heads:
         return ""
     span = f"{current}:head" if current else "head"
     done = alembic(
@@ -161,7 +166,7 @@ def _prepare(
         before = tool.current(url)
         heads = tool.heads(url)
         try:
-            sql = tool.plan_sql(url)
+            sql = tool.plan_sql(url, heads)
         except GoliveError as exc:  # the upgrade itself then says which revision fails
             sql = f"-- {redact(str(exc))}\n"
         saved = backup(url, backup_dir, timeout)

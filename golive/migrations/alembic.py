@@ -43,10 +43,16 @@ class AlembicMigrations:
     def heads(self, url: str) -> tuple[str, ...]:
         return alembic_code.head_revisions(self.alembic_ini, self.timeout, self.python)
 
-    def plan_sql(self, url: str) -> str | None:
+    def plan_sql(self, url: str, heads: tuple[str, ...] | None = None) -> str | None:
         try:
             return alembic_code.plan_sql(
-                self.alembic_ini, self.env, url, self.timeout, self.pass_env, python=self.python
+                self.alembic_ini,
+                self.env,
+                url,
+                self.timeout,
+                self.pass_env,
+                python=self.python,
+                heads=heads,
             )
         except SQLAlchemyError as exc:
             raise MigrationError(UNREACHABLE.format(type(exc).__name__)) from None

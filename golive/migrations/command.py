@@ -88,7 +88,7 @@ class CommandMigrations:
         head = self._version(self.head_command, url, "head")
         return (head,) if head else ()
 
-    def plan_sql(self, url: str) -> str | None:
+    def plan_sql(self, url: str, heads: tuple[str, ...] | None = None) -> str | None:
         return None
 
     def upgrade(self, url: str) -> Upgrade:

@@ -46,9 +46,10 @@ class Migrations(Protocol):
         """The version(s) an upgrade reaches; () when the tool cannot say beforehand."""
         ...
 
-    def plan_sql(self, url: str) -> str | None:
-        """The SQL an upgrade would run ('' at head), None when the tool cannot preview it.
-        Changes nothing. Raises GoliveError when the preview fails."""
+    def plan_sql(self, url: str, heads: tuple[str, ...] | None = None) -> str | None:
+        """The SQL an upgrade would run ('' at head), None when the tool cannot preview it;
+        `heads`, when `heads()` was just read, spares reading it again. Changes nothing. Raises
+        GoliveError when the preview fails."""
         ...
 
     def upgrade(self, url: str) -> Upgrade:
