@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -204,7 +204,8 @@ class LaunchContext:
             # A composed URL is in no env value: its password is hidden as a URL's is.
             url = {"GOLIVE_DATABASE_URL": self.database_url()} if m.database.url else {}
             secrets = [*m.env.declared_secrets, *m.revealed_env_keys(), *captured]
-            return Redactor({**self.env_values(), **captured, **url}, secrets)
+            values = {**self.env_values(), **captured, **url}
+            return _redactor(tuple(values.items()), tuple(secrets))
         except Exception:  # an unreadable env file has no values to hide
             return Redactor({})
 
@@ -221,3 +222,11 @@ class LaunchContext:
             evidence = self.launch_dir / "evidence" / "service-logs"
             copy_tree_private(logs, evidence, self.redactor())
         shutil.rmtree(self.environment_dir, ignore_errors=True)
+
+
+@lru_cache(maxsize=4)
+def _redactor(values: tuple[tuple[str, str], ...], secrets: tuple[str, ...]) -> Redactor:
+    """A Redactor for these values, made once: indexing every fragment of every secret takes
+    tens of milliseconds, and a launch asks for one at every gate and report. The env file and
+    the captures are read each time, so a change to either makes a new one."""
+    return Redactor(dict(values), secrets)

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from requests.exceptions import RequestException
-
 from golive.backends.interface import BackendError
 from golive.manifest import Manifest
 
@@ -174,6 +172,8 @@ def build_all(
 
     Returns the build gate's detail rows. Raises ImageBuildError or BackendError.
     """
+    from requests.exceptions import RequestException  # docker's transport: as docker itself
+
     settings = manifest.docker
     engine = client(timeout=settings.build_timeout)
     base = base_image(settings.base_image)
