@@ -24,6 +24,7 @@ from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
 from flows.lock import park
+from flows.publishing import artifacts_sent
 from golive.context import LaunchContext
 from golive.errors import InputError
 from golive.ledger import open_ledger
@@ -125,6 +126,7 @@ def approval_deadline(flow_run_id: str, stage: int, timeout_s: int) -> str:
 
 def approval(ctx: LaunchContext, request: StagedRequest, stage: int) -> StageApproval:
     """Wait for the decision that starts `stage`; record it in the ledger and an artifact."""
+    artifacts_sent()  # the stage so far in the UI for the approver, and before a suspend
     ledger = open_ledger()
     decided = next((a for a in ledger.approvals(ctx.launch_id) if a.stage == stage), None)
     if decided is not None:  # a resumed run: the decision is already on record

@@ -16,6 +16,7 @@ from prefect.states import Failed
 
 from flows.insights import publish_dora, rehearsal_drift
 from flows.lock import release
+from flows.publishing import artifacts_sent, send_artifact
 from golive import notify
 from golive.context import LaunchContext
 from golive.drift import DriftReport, with_drift
@@ -79,13 +80,15 @@ def decide_verdict(
         resumed_from=resume[0] if resume else None,
         resume=[redact(line) for line in resume[1]] if resume else [],
     )
-    create_table_artifact(
+    send_artifact(
+        create_table_artifact,
         key="launch-scorecard",
         table=[{k: str(v) for k, v in row.as_dict().items()} for row in scorecard.rows],
         description=f"**{scorecard.verdict}** — readiness {scorecard.overall}/100",
     )
     markdown = report.markdown()
-    create_markdown_artifact(
+    send_artifact(
+        create_markdown_artifact,
         key="launch-report",
         markdown=markdown,
         description=f"{scorecard.verdict}: launch {ctx.launch_id}",
@@ -121,6 +124,7 @@ def finish(
     elif not report.scorecard.go and not ledger.live_releases(ctx.environment):
         stop_prometheus(ctx.environment_dir)  # nothing live to watch: none left running
     send_notification(request, report)
+    artifacts_sent()  # before the environment is free: the next launch's are its own
     release(ctx)
     get_run_logger().info("verdict: %s", report.verdict)
     if report.verdict != "GO":

@@ -8,6 +8,7 @@ from __future__ import annotations
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.logging import get_run_logger
 
+from flows.publishing import send_artifact
 from golive import dora
 from golive.context import LaunchContext
 from golive.drift import DriftReport, compare
@@ -49,7 +50,8 @@ def _drift(ctx: LaunchContext, results: list[GateResult]) -> DriftReport | None:
     )
     for line in report.lines():
         (logger.warning if line.startswith("drift ") else logger.info)("%s", line)
-    create_markdown_artifact(
+    send_artifact(
+        create_markdown_artifact,
         key="rehearsal-drift",
         markdown=report.markdown(),
         description=(
@@ -77,7 +79,8 @@ def _publish_dora(ctx: LaunchContext) -> None:
     since = until - dora.parse_since(DORA_WINDOW)
     facts = launch_facts(open_ledger(), ctx.environment, since)
     metrics = dora.compute(facts, since, until, ctx.environment)
-    create_table_artifact(
+    send_artifact(
+        create_table_artifact,
         key="dora-metrics",
         table=metrics.rows(),
         description=f"DORA metrics of {ctx.environment}, last {DORA_WINDOW}, "

@@ -20,7 +20,7 @@ from prefect.settings import Settings, temporary_settings
 from flows.finishing import finish, previous_releases, undo
 from flows.lock import begin, let_go, stop_heartbeat
 from flows.plan import build_and_deploy, hour_one, watched
-from flows.publishing import outcome, publish_plan
+from flows.publishing import artifacts_sent, outcome, publish_plan
 from flows.resume import resumed_launch, reuse_from
 from golive.errors import GoliveError, LaunchCrashed
 from golive.recovery import recover
@@ -66,6 +66,7 @@ def launch(request: LaunchRequest | None = None) -> dict[str, Any] | State:
         return finish(ctx, request, results, rollback, (old.id, resume_lines) if old else None)
     except Exception as exc:  # a bug, not a verdict: undo what was done, then say so
         stop_heartbeat(ctx.launch_id)
+        artifacts_sent()
         why = ctx.redactor()(f"launch failed: {type(exc).__name__}: {exc}")
         for line in recover(ctx.launch_id, why):
             get_run_logger().warning("recovery: %s", line)

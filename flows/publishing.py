@@ -3,11 +3,19 @@ ledger row that keeps the whole result (typed output included) for a resumed run
 
 Done by the flow after each gate (not inside the gate's task), so a result taken from the
 cache is recorded for this launch just like a fresh one.
+
+Artifacts are sent to the API by one background thread, in the order they are made
+(`send_artifact`): each is an API round trip of tens of milliseconds, and the next gate need
+not wait for the last one's. The ledger row is written at once (a resume reads it). The flow
+waits for them before it ends (`artifacts_sent`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +28,31 @@ from golive.context import LaunchContext
 from golive.ledger import open_ledger
 from golive.request import LaunchRequest
 from golive.results import GateResult, Status, cancelled, failed
+
+_SENDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-artifacts")
+_SENDING: list[tuple[str, Future[object]]] = []
+
+
+def send_artifact(create: Callable[..., object], **fields: Any) -> None:
+    """`create(**fields)` (a prefect.artifacts function) in the background, in this run's
+    context (so the artifact belongs to this flow or task run)."""
+    run_context = contextvars.copy_context()
+    sending = _SENDER.submit(lambda: run_context.run(create, **fields))
+    _SENDING.append((str(fields.get("key")), sending))
+
+
+def artifacts_sent() -> None:
+    """Wait until every artifact sent so far is created. One that could not be is logged, not
+    raised: the verdict and the report files are recorded already, the artifact is their copy
+    in the UI."""
+    while _SENDING:
+        key, sending = _SENDING.pop(0)
+        try:
+            sending.result()
+        except Exception as exc:
+            get_run_logger().warning(
+                "artifact %s not created: %s: %s", key, type(exc).__name__, exc
+            )
 
 
 def artifact_key(gate: str) -> str:
@@ -47,7 +80,8 @@ def publish(
         result.summary,
     )
     table = result.details or [{"summary": result.summary}]
-    create_table_artifact(
+    send_artifact(
+        create_table_artifact,
         key=artifact_key(result.gate),
         table=[{k: str(v) for k, v in row.items()} for row in table],
         description=(

@@ -144,10 +144,14 @@ def prefect_server(root: Path, home: Path, *, home_in_env: bool = True) -> Itera
         yield srv
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Deployed with deployments/deploy.py; the worker, started outside the project folder,
-    gives its runs GOLIVE_HOME from its environment."""
+    gives its runs GOLIVE_HOME from its environment.
+
+    Session-wide, not module-wide: a pytest-xdist worker runs its tests in the order they come,
+    modules interleaved, and a module fixture is made again each time its module comes back
+    (about 50 s each: a server, four deployments and a worker)."""
     root = tmp_path_factory.mktemp("prefect-server")
     with prefect_server(root, root / "golive-home") as srv:
         deployed = srv.cli(sys.executable, "deployments/deploy.py")
