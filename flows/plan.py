@@ -28,7 +28,7 @@ from tasks.build import build_gate, releases_present
 from tasks.configure import configure_gate
 from tasks.deploy import deploy_gate
 from tasks.migrate import migrate_gate
-from tasks.monitor import monitor_gate, prometheus_ahead, wants_prometheus
+from tasks.monitor import monitor_gate, prometheus_ahead, targets_ahead, wants_prometheus
 from tasks.smoke import smoke_gate
 from tasks.tests import tests_gate
 
@@ -133,6 +133,8 @@ def build_and_deploy(ctx: LaunchContext, stage: int | None = None) -> tuple[list
     built = build(ctx, stage)
     if built.blocks_launch or not isinstance(built.output, BuildOutput):
         return [built], False
+    if targets_ahead(ctx, built.output):
+        get_run_logger().info("Prometheus has the deploy's targets already: monitor waits less")
     deploy = outcome(ctx, "deploy", deploy_gate.submit(ctx, built.output), stage)
     if deploy.blocks_launch:
         return [built, deploy], deployed_anything(deploy)

@@ -4,7 +4,9 @@ A soft launch needs its targets up; a broken alert rule only warns there (full: 
 Each release is scraped on its own port and labelled with its release id (behind the proxy,
 on its internal port: the public one mixes releases).
 `prometheus_ahead` starts the environment's Prometheus during Hour 1, off the critical path,
-so the gate after deploy only gives it the deployed services and waits for their scrape.
+so the gate after deploy only gives it the deployed services and waits for their scrape;
+`targets_ahead` gives it those services before a deploy that replaces nothing, so that even
+that wait holds no service-discovery delay.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from prefect.logging import get_run_logger
 from golive import cancel
 from golive.context import LaunchContext
 from golive.gates.monitor import monitor
+from golive.gates.outputs import BuildOutput
 from golive.ledger import open_ledger
 from golive.monitoring import prepare
+from golive.monitoring.prometheus import prepared_url, write_targets
 from golive.monitoring.targets import as_scraped, scrape_targets
 from golive.results import GateResult
 
@@ -59,3 +63,28 @@ def prometheus_ahead(ctx: LaunchContext) -> str:
     line = prepare(ctx.environment_dir, live, cfg, rule_files, ctx.launch_id, abandon)
     get_run_logger().info("%s", line)
     return line
+
+
+def targets_ahead(ctx: LaunchContext, built: BuildOutput) -> bool:
+    """Before a deploy into an environment where nothing runs and no proxy routes: give the
+    Prometheus this launch started in Hour 1 the targets the deploy is about to start, each
+    labelled with the release it will run. True if it did.
+
+    Prometheus passes a changed target list on to its scrapers only every 5 seconds (its
+    service-discovery throttle), which was up to 5 s of monitor-gate time after every deploy.
+    Given ahead, the targets are down until their services start; the monitor gate writes the
+    same list (no change, golive.monitoring.prometheus.write_targets) and waits only for a
+    scrape made after deploy. Not where something runs: a scrape of the release still answering
+    would be labelled as the new one.
+    """
+    env_dir = ctx.environment_dir
+    if ctx.proxy() is not None or prepared_url(env_dir, ctx.launch_id) is None:
+        return False
+    if ctx.backend().running():
+        return False
+    services = ctx.services()
+    releases = {name: release.release_id for name, release in built.releases.items()}
+    write_targets(
+        env_dir, as_scraped(services, env_dir), scrape_targets(services, env_dir, releases)
+    )
+    return True

@@ -14,6 +14,7 @@ deploy, only rewrites that file and waits for the new targets' first scrape.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -133,9 +134,13 @@ def write_targets(
     environment_dir: Path, services: list[Service], targets: Targets | None = None
 ) -> Path:
     """Make these services the targets of the environment's Prometheus (replaced atomically:
-    Prometheus never reads half a file); `targets` as in `target_groups`."""
-    groups = target_groups(services, targets)
-    return write_private(targets_file(environment_dir), json.dumps(groups))
+    Prometheus never reads half a file); `targets` as in `target_groups`. A file that holds
+    these targets already is left as it is: Prometheus sees no change to pass on."""
+    path, text = targets_file(environment_dir), json.dumps(target_groups(services, targets))
+    with contextlib.suppress(OSError):
+        if path.read_text() == text:
+            return path
+    return write_private(path, text)
 
 
 def write_config(environment_dir: Path, config: dict[str, Any]) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,9 @@ def test_prometheus_starts_during_hour_one_and_the_monitor_gate_reuses_it(
 ) -> None:
     """Structurally, not by a timing threshold: the Prometheus that watches the launch is the
     one Hour 1 started (its state names the launch), and that start ended before deploy began,
-    so the monitor gate's duration holds no Prometheus start-up."""
+    so the monitor gate's duration holds no Prometheus start-up. Nothing ran before, so its
+    targets, the deployed releases, were written before deploy began, and the monitor gate left
+    them as they were: it waited for no service discovery."""
     if prom.find_binary("prometheus") is None:
         missing("prometheus binary not on PATH; run .ci/prometheus.sh")
     report = run_launch(LaunchRequest(manifest=str(target), variant="soft", rehearsal=False))
@@ -193,6 +196,12 @@ def test_prometheus_starts_during_hour_one_and_the_monitor_gate_reuses_it(
     runs = task_runs(report)
     assert runs["prometheus"].state_name == "Completed"
     assert runs["prometheus"].end_time <= runs["deploy"].start_time
+    targets = env_dir / "monitoring" / "targets.json"
+    written = datetime.fromtimestamp(targets.stat().st_mtime, UTC)
+    assert written <= runs["deploy"].start_time <= runs["monitor"].start_time
+    live = {s: r.release.release_id for s, r in open_ledger().live_releases("production").items()}
+    groups = json.loads(targets.read_text())
+    assert {g["labels"]["job"]: g["labels"]["release"] for g in groups} == live
 
 
 @pytest.mark.parametrize(
