@@ -1,5 +1,7 @@
 """Deploy gate: replace a release's changed services one at a time, in depends_on order, and
-wait for each to be healthy; a service whose release did not change is never touched.
+wait for each to be healthy; a service whose release did not change is never touched. Into an
+environment where nothing of ours runs (a rehearsal, a first launch) nobody is served meanwhile:
+the services that depend on nothing not yet started start together (`waves`).
 
 A port taken by something else fails before anything stops; a service that never gets healthy
 is stopped, and the flow's rollback (after the NO-GO) puts the previous releases back.
@@ -23,15 +25,38 @@ from golive.results import GateResult, failed, passed
 GATE = "deploy"
 
 
-def start_and_wait(
+def start(
     backend: DeployBackend, service: Service, path: Path, rid: str, env: dict[str, str]
-) -> str | None:
+) -> None:
     backend.start(service, path, rid, {**env, "PORT": str(service.port)})
+
+
+def healthy(backend: DeployBackend, service: Service) -> str | None:
+    """None once the service answers its health check, else why it never did."""
     return wait_healthy(
         service_url(service, service.health),
         service.health_timeout,
         lambda: backend.exit_code(service.name),
     )
+
+
+def start_and_wait(
+    backend: DeployBackend, service: Service, path: Path, rid: str, env: dict[str, str]
+) -> str | None:
+    start(backend, service, path, rid, env)
+    return healthy(backend, service)
+
+
+def waves(services: list[Service]) -> list[list[Service]]:
+    """The services (in depends_on order) in groups that may start together: each group after
+    the ones holding what its services depend on."""
+    level: dict[str, int] = {}
+    for svc in services:
+        level[svc.name] = 1 + max((level[d] for d in svc.depends_on if d in level), default=-1)
+    groups: list[list[Service]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for svc in services:
+        groups[level[svc.name]].append(svc)
+    return groups
 
 
 def deploy(
@@ -43,9 +68,10 @@ def deploy(
     same_config: Collection[str] = (),
 ) -> GateResult:
     """The deploy gate: replace each changed service, one at a time in depends_on order, and
-    wait for its health. A service already running the release it is given, with the
-    configuration it is given (`same_config` names those whose configuration did not change),
-    is left alone (same process or container), so it keeps serving through the launch."""
+    wait for its health (into an environment where nothing of ours runs, a wave of `waves` at a
+    time). A service already running the release it is given, with the configuration it is
+    given (`same_config` names those whose configuration did not change), is left alone (same
+    process or container), so it keeps serving through the launch."""
     started = time.monotonic()
     ours = backend.running()
     for svc in services:
@@ -69,23 +95,16 @@ def deploy(
         for n in unchanged
     ]
     done: list[str] = []
-    for svc in changed:
-        rel = releases[svc.name]
+    for batch in waves(changed) if not ours else [[svc] for svc in changed]:
         t0 = time.monotonic()
-        # Only this service gives way, and only now: the others keep serving meanwhile.
-        backend.stop(svc.name)
-        done.append(svc.name)
-        problem = start_and_wait(backend, svc, Path(rel.path), rel.release_id, env)
-        rows.append(
-            {
-                "service": svc.name,
-                "release": rel.release_id,
-                "port": svc.port,
-                "healthy": problem is None,
-                "seconds": round(time.monotonic() - t0, 2),
-            }
-        )
-        if problem:
+        for svc in batch:
+            # Only this service gives way, and only now: the others keep serving meanwhile.
+            backend.stop(svc.name)
+            done.append(svc.name)
+            start(backend, svc, Path(releases[svc.name].path), releases[svc.name].release_id, env)
+        failure = _first_unhealthy(backend, batch, releases, rows, t0)
+        if failure is not None:
+            svc, problem = failure
             tail = redact(backend.log_tail(svc.name, 1))
             backend.stop(svc.name)  # the previous release comes back with the rollback
             return failed(
@@ -108,6 +127,31 @@ def deploy(
         output=DeployOutput(started=tuple(done), replaced=replaced, unchanged=unchanged),
         duration_s=time.monotonic() - started,
     )
+
+
+def _first_unhealthy(
+    backend: DeployBackend,
+    batch: list[Service],
+    releases: dict[str, BuiltRelease],
+    rows: list[dict[str, object]],
+    since: float,
+) -> tuple[Service, str] | None:
+    """Wait for each service of a batch just started to be healthy, a row each, in order; the
+    first that never was, and why (the ones after it are not waited for)."""
+    for svc in batch:
+        problem = healthy(backend, svc)
+        rows.append(
+            {
+                "service": svc.name,
+                "release": releases[svc.name].release_id,
+                "port": svc.port,
+                "healthy": problem is None,
+                "seconds": round(time.monotonic() - since, 2),
+            }
+        )
+        if problem:
+            return svc, problem
+    return None
 
 
 @dataclass(frozen=True)

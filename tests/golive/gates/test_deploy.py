@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from golive.gates.build import build
 from golive.gates.deploy import PreviousRelease, deploy, rollback
 from golive.gates.migrate import migrate
 from golive.gates.outputs import BuiltRelease, DeployOutput
-from golive.manifest import Manifest, load
+from golive.health import free_port
+from golive.manifest import Manifest, Service, load
 from golive.results import Status
 from tests.conftest import output_of, port, releases_of
 
@@ -165,3 +167,72 @@ def test_a_changed_configuration_restarts_a_service_of_the_same_release(
     assert output_of(result, DeployOutput).started == ("api",)
     after = pids(env_dir)
     assert after["api"] != before["api"] and after["payments"] == before["payments"]
+
+
+# A service for the start-order test: `second` marks that it started; `first` gets healthy only
+# once `second` has started; `third` (which depends on `first`) records whether `first` answered
+# when it started. No timing: a deploy that waited for `first` before starting `second` would
+# never see `first` healthy.
+ORDER_SERVICE = """
+import http.server, os, pathlib, sys, time, urllib.request
+
+name, port = sys.argv[1], int(sys.argv[2])
+marks = pathlib.Path(os.environ["MARKS"])
+if name == "second":
+    (marks / "second.started").touch()
+if name == "first":
+    while not (marks / "second.started").exists():
+        time.sleep(0.05)
+if name == "third":
+    try:
+        urllib.request.urlopen(os.environ["FIRST_HEALTH"], timeout=10)
+        (marks / "third.saw-first").write_text("answered")
+    except OSError as exc:
+        (marks / "third.saw-first").write_text(f"not answering: {exc}")
+
+
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
+"""
+
+
+def test_into_an_empty_environment_independent_services_start_together(
+    tmp_path: Path, env_dir: Path
+) -> None:
+    """first and second depend on nothing: both start before either is waited for; third
+    depends on first and starts only once first is healthy."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    services, releases = [], {}
+    for name, deps in (("first", []), ("second", []), ("third", ["first"])):
+        release = tmp_path / "releases" / name
+        release.mkdir(parents=True)
+        (release / "serve.py").write_text(ORDER_SERVICE)
+        services.append(
+            Service(
+                name=name,
+                source=Path(name),
+                command=f"{sys.executable} serve.py {name} {{port}}",
+                port=free_port(),
+                metrics="",
+                depends_on=deps,
+                health_timeout=60,  # a ceiling for a broken order, never reached when it works
+            )
+        )
+        releases[name] = BuiltRelease(release_id=f"r-{name}", path=str(release))
+    first = services[0]
+    env = {"MARKS": str(marks), "FIRST_HEALTH": f"http://127.0.0.1:{first.port}/health"}
+    backend = ProcessBackend(env_dir)
+    result = deploy(services, releases, backend, env, Redactor({}))
+    assert result.status is Status.PASSED, result.summary
+    assert (marks / "third.saw-first").read_text() == "answered"
+    assert set(backend.running()) == {"first", "second", "third"}
