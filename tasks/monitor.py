@@ -19,8 +19,9 @@ from golive.context import LaunchContext
 from golive.gates.monitor import monitor
 from golive.gates.outputs import BuildOutput
 from golive.ledger import open_ledger
+from golive.manifest import Service
 from golive.monitoring import prepare
-from golive.monitoring.prometheus import prepared_url, write_targets
+from golive.monitoring.prometheus import Targets, prepared_url, write_targets
 from golive.monitoring.targets import as_scraped, scrape_targets
 from golive.results import GateResult
 
@@ -29,10 +30,9 @@ from golive.results import GateResult
 def monitor_gate(ctx: LaunchContext) -> GateResult:
     """Every deployed service's target up and the alert rules loaded (a soft launch: a broken
     rule only warns)."""
-    services = ctx.services()
-    targets = scrape_targets(services, ctx.environment_dir, ctx.backend().running())
+    services, targets = scrape_plan(ctx, ctx.backend().running())
     return monitor(
-        as_scraped(services, ctx.environment_dir),
+        services,
         ctx.environment_dir,
         ctx.manifest.monitoring,
         ctx.manifest.root,
@@ -40,6 +40,15 @@ def monitor_gate(ctx: LaunchContext) -> GateResult:
         targets=targets,
         launch_id=ctx.launch_id,
     )
+
+
+def scrape_plan(ctx: LaunchContext, running: dict[str, str]) -> tuple[list[Service], Targets]:
+    """The services at the port they are scraped on, and their targets, given `running` (each
+    service's release id): what the monitor gate gives Prometheus, and `targets_ahead` too, so
+    that the gate's list is the very one given ahead."""
+    services = ctx.services()
+    targets = scrape_targets(services, ctx.environment_dir, running)
+    return as_scraped(services, ctx.environment_dir), targets
 
 
 def wants_prometheus(ctx: LaunchContext) -> bool:
@@ -82,9 +91,6 @@ def targets_ahead(ctx: LaunchContext, built: BuildOutput) -> bool:
         return False
     if ctx.backend().running():
         return False
-    services = ctx.services()
     releases = {name: release.release_id for name, release in built.releases.items()}
-    write_targets(
-        env_dir, as_scraped(services, env_dir), scrape_targets(services, env_dir, releases)
-    )
+    write_targets(env_dir, *scrape_plan(ctx, releases))
     return True
