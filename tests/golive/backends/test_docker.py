@@ -8,7 +8,6 @@ runs) for speed; every container a test starts is removed after it.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,10 +63,8 @@ def test_images_deploy_healthy_and_take_a_charge(docker_target: Path, env_dir: P
     assert image.labels["golive.service"] == "api"
     assert image.labels["golive.release"] == api.release_id
 
-    t0 = time.monotonic()
     again = build(m, m.services_in_start_order(), env_dir.parent / "releases", launch_id=8)
     assert {row["built"] for row in again.details} == {"cached"}
-    assert time.monotonic() - t0 < 10
 
     backend = backend_for(m, env_dir)
     result = deploy(m.services_in_start_order(), releases, backend, env, Redactor({}))
