@@ -10,42 +10,17 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from golive import runner
-from golive.gates.load import free_port
 from golive.health import wait_healthy
+from golive.ports import free_port, free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "azora"
-RESERVED = range(18101, 18104)  # the demo's and other test runs' services
-
-
-def local_port() -> int:
-    """A free port outside the reserved range (a bounded number of tries)."""
-    for _ in range(20):
-        port = free_port()
-        if port not in RESERVED:
-            return port
-    raise RuntimeError("no free port outside 18101-18103 after 20 tries")
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now, all different (the sockets are closed before golive binds
-    them)."""
-    socks = [socket.socket() for _ in range(count)]
-    for sock in socks:
-        sock.bind(("127.0.0.1", 0))
-    ports = [int(sock.getsockname()[1]) for sock in socks]
-    for sock in socks:
-        sock.close()
-    return ports
-
-
 SERVICES = {"api": 18101, "payments": 18102, "assistant": 18103}  # the manifest's own ports
 
 
@@ -86,7 +61,7 @@ def api_service(scratch: Path) -> Iterator[int]:
     )
     if not migrated.ok:
         raise RuntimeError(f"alembic upgrade failed: {migrated.tail()}")
-    port = local_port()
+    port = free_port()
     argv = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--log-level", "warning"]
     proc = runner.start(argv, cwd=app_dir, env=env, log_path=scratch / "api.log")

@@ -27,11 +27,8 @@ from golive import runner
 from golive.gates.smoke import DEFAULT_CONCURRENCY, smoke
 from golive.health import service_url, wait_healthy
 from golive.manifest import Service, SmokeCheck
+from golive.ports import free_port
 from golive.results import Status
-
-# Run as a script: its folder is not a package, so its sibling helper is found through the path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from azora_api import local_port
 
 TINY = Path(__file__).resolve().parent / "tiny_service.py"
 
@@ -43,7 +40,7 @@ def tiny_services(count: int, delay_ms: float, scratch: Path) -> Iterator[list[S
     services: list[Service] = []
     try:
         for n in range(count):
-            port = local_port()
+            port = free_port()
             argv = [sys.executable, str(TINY), "--port", str(port), "--delay-ms", str(delay_ms)]
             log = scratch / f"tiny-{n}.log"
             procs.append(runner.start(argv, cwd=scratch, env=runner.child_env(), log_path=log))

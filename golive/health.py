@@ -1,5 +1,5 @@
 """Where a deployed service answers; waiting for it to become healthy, with backoff; and
-checking a port is free."""
+checking whether something listens on a port (golive/ports.py chooses free ones)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,6 @@ from golive.manifest import Service
 def service_url(service: Service, path: str = "") -> str:
     """A deployed service's URL (services listen on 127.0.0.1, whatever the backend)."""
     return f"http://127.0.0.1:{service.port}{path}"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -20,7 +20,6 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from pathlib import Path
 from golive import runner, settings
 from golive.errors import OperationFailed
 from golive.files import private_dir, write_private
+from golive.ports import free_port
 
 API_ENV = "PREFECT_API_URL"
 STARTUP_TIMEOUT_S = 180  # a first start migrates a new database: seconds on a busy machine
@@ -80,12 +80,6 @@ def healthy(api_url: str, timeout_s: float = 2) -> bool:
             return bool(answer.status == 200)
     except (OSError, urllib.error.URLError, ValueError):
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_argv(port: int) -> list[str]:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from golive import backup as backups
 from golive.errors import InputError, OperationFailed
 from golive.files import private_dir, write_private
-from golive.health import free_port
+from golive.ports import free_ports
 
 SUFFIX = "-rehearsal"
 PORTS_FILE = "ports.json"
@@ -131,7 +131,7 @@ def ports(environment_dir: Path, production_ports: dict[str, int]) -> dict[str, 
             return saved
     except (OSError, ValueError):
         pass
-    chosen = {name: free_port() for name in production_ports}
+    chosen = dict(zip(production_ports, free_ports(len(production_ports)), strict=True))
     write_private(path, json.dumps(chosen))
     return chosen
 

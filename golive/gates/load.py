@@ -33,8 +33,9 @@ from golive.envfile import Redactor
 from golive.errors import ToolError
 from golive.files import private_dir, write_private
 from golive.gates.outputs import EndpointStats, LoadOutput, Margin
-from golive.health import free_port, service_url
+from golive.health import service_url
 from golive.manifest import LoadProfile, Service
+from golive.ports import free_port
 from golive.results import GateResult, failed, passed
 
 GATE = "load"

@@ -28,9 +28,10 @@ import yaml
 
 from golive import runner
 from golive.files import append_private, write_private
-from golive.health import free_port, wait_healthy
+from golive.health import wait_healthy
 from golive.manifest import Monitoring, Service
 from golive.monitoring.interface import MonitoringError
+from golive.ports import free_port
 
 START_MARK = "--- golive: starting prometheus"
 NOT_STARTED = "Prometheus did not start: "

@@ -24,7 +24,7 @@ import httpx
 from golive import runner
 from golive.errors import ToolError
 from golive.files import private_dir, write_private
-from golive.health import free_port
+from golive.ports import free_port
 from golive.proxy.interface import ProxyError, ProxyKind, RouteTable, proxy_dir
 
 STATE_FILE = "nginx.json"

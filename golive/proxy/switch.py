@@ -18,8 +18,9 @@ from golive.envfile import Redactor
 from golive.gates.build import release_service
 from golive.gates.deploy import GATE, PreviousRelease, start_and_wait
 from golive.gates.outputs import BuiltRelease, DeployOutput, ServiceRollback
-from golive.health import free_port, port_in_use
+from golive.health import port_in_use
 from golive.manifest import Service, SmokeCheck
+from golive.ports import free_port
 from golive.proxy.interface import (
     RouteTable,
     ServiceRoute,

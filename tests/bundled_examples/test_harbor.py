@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from junitparser import JUnitXml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from golive.ports import free_port
 from tests.conftest import REPO_ROOT, missing, one_worker_at_a_time
 
 HARBOR = REPO_ROOT / "examples" / "harbor"
@@ -142,12 +142,6 @@ def test_suite_passes_and_wipes_every_user(
     assert sum(s.failures + s.errors + s.skipped for s in suites) == 0
     # What golive must prevent: the seeded superuser (production data) is gone too.
     assert count(postgres_url, "users") == 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import pytest
 
 from golive import runner, transient
 from golive.gates.migrate import current_revision
+from golive.ports import free_port
 from tests.conftest import copy_example, port
 
 pytestmark = pytest.mark.slow
@@ -83,12 +83,6 @@ class Server:
         stopped, with everything it started, when the server is."""
         proc = runner.start(argv, cwd=cwd, env=self.env, log_path=self.logs / f"{name}.log")
         self.processes.callback(runner.stop_group, proc.pid, 20)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(url: str, timeout: float = 90) -> None:

@@ -22,8 +22,8 @@ import pytest
 from golive.envfile import parse_env, read_env
 from golive.gates.configure import configure, tcp_failure
 from golive.gates.configure_rules import RULES
-from golive.health import free_port
 from golive.manifest import EnvFiles, load
+from golive.ports import free_port
 from golive.results import GateResult, Status
 
 CORPUS = Path(__file__).parent / "env_corpus"

@@ -17,8 +17,8 @@ from golive.gates.build import build
 from golive.gates.deploy import PreviousRelease, deploy, rollback
 from golive.gates.migrate import migrate
 from golive.gates.outputs import BuiltRelease, DeployOutput
-from golive.health import free_port
 from golive.manifest import Manifest, Service, load
+from golive.ports import free_port
 from golive.results import Status
 from tests.conftest import output_of, port, releases_of
 

@@ -13,9 +13,9 @@ import pytest
 
 from golive.gates.monitor import monitor
 from golive.gates.outputs import MonitorOutput
-from golive.health import free_port
 from golive.manifest import Monitoring
 from golive.monitoring import prometheus as prom
+from golive.ports import free_port
 from golive.results import Status
 from tests.conftest import output_of
 from tests.golive.monitoring.test_prometheus import (

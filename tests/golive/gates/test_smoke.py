@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from golive.gates.smoke import smoke
-from golive.health import free_port
 from golive.manifest import Service, SmokeCheck
+from golive.ports import free_port
 from golive.results import Status
 
 

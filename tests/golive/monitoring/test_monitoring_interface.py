@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from golive.errors import GoliveError
-from golive.health import free_port
 from golive.manifest import Monitoring
 from golive.monitoring import (
     DirectScrape,
@@ -20,6 +19,7 @@ from golive.monitoring import (
     Watcher,
     open_watch,
 )
+from golive.ports import free_port
 from tests.golive.monitoring.test_prometheus import serve_metrics, service
 
 NO_BINARY = Monitoring(prometheus_binary="golive-no-such-prometheus")

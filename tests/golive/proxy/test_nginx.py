@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from golive.health import free_port, port_in_use
+from golive.health import port_in_use
+from golive.ports import free_port
 from golive.proxy import NginxProxy, RouteTable, ServiceRoute, Upstream
 from golive.proxy.nginx import render
 from tests.conftest import missing

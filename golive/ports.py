@@ -1,0 +1,68 @@
+"""Choosing TCP ports on 127.0.0.1 for the listeners golive starts: a rehearsal's services, a
+release's internal port behind the proxy, Prometheus, locust's master, a local Prefect server.
+
+A port the OS picks (binding port 0) comes from the kernel's ephemeral range, the same range it
+takes the local port of every outgoing connection from. Between the choice and the listener's
+bind, seconds at times (a rehearsal chooses its ports before its Hour 1), any connection on the
+machine can take that port, and the service then fails with "address already in use". So ports
+come from IANA's dynamic range (49152-65535, never assigned to a service) with the kernel's
+ephemeral range taken out, where only another listener can collide; the OS's choice only where
+no such port is left (a kernel whose ephemeral range covers the whole dynamic range).
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+from contextlib import ExitStack
+from pathlib import Path
+
+DYNAMIC = range(49152, 65536)
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# Below this many candidates, random picks would collide with each other too often.
+FEWEST_CANDIDATES = 512
+TRIES_PER_PORT = 50
+
+
+def candidates(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
+    """The larger part of the dynamic range outside the kernel's ephemeral range, or None when
+    that part is too small or the kernel's range cannot be read (not Linux)."""
+    try:
+        low, high = (int(n) for n in ephemeral_range.read_text().split())
+    except (OSError, ValueError):
+        return None
+    below = range(DYNAMIC.start, max(DYNAMIC.start, min(low, DYNAMIC.stop)))
+    above = range(min(DYNAMIC.stop, max(high + 1, DYNAMIC.start)), DYNAMIC.stop)
+    best = max(below, above, key=len)
+    return best if len(best) >= FEWEST_CANDIDATES else None
+
+
+def _bound(stack: ExitStack, port: int) -> socket.socket | None:
+    """A socket bound to 127.0.0.1:port, kept open by stack, or None when the port is taken."""
+    sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        return None
+    return sock
+
+
+def free_ports(count: int, ephemeral_range: Path = EPHEMERAL_RANGE) -> list[int]:
+    """`count` distinct ports nobody is bound to now. Each stays bound until all are chosen, so
+    none is chosen twice; they are free again when this returns, for the listeners to take."""
+    pool = candidates(ephemeral_range)
+    chosen: list[int] = []
+    with ExitStack() as stack:
+        for _ in range(count):
+            picks = random.sample(pool, min(TRIES_PER_PORT, len(pool))) if pool else []
+            sock = next((s for p in picks if (s := _bound(stack, p)) is not None), None)
+            if sock is None:  # none left outside the ephemeral range: the OS's choice
+                sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                sock.bind(("127.0.0.1", 0))
+            chosen.append(int(sock.getsockname()[1]))
+    return chosen
+
+
+def free_port() -> int:
+    """One port nobody is bound to now (see free_ports)."""
+    return free_ports(1)[0]
