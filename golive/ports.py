@@ -22,6 +22,9 @@ EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 # Below this many candidates, random picks would collide with each other too often.
 FEWEST_CANDIDATES = 512
 TRIES_PER_PORT = 50
+# The OS's randomness, not the random module's: a process that seeds that one (a test runner
+# giving every worker the same seed) would make concurrent processes pick the same ports.
+_PICK = random.SystemRandom()
 
 
 def candidates(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
@@ -54,7 +57,7 @@ def free_ports(count: int, ephemeral_range: Path = EPHEMERAL_RANGE) -> list[int]
     chosen: list[int] = []
     with ExitStack() as stack:
         for _ in range(count):
-            picks = random.sample(pool, min(TRIES_PER_PORT, len(pool))) if pool else []
+            picks = _PICK.sample(pool, min(TRIES_PER_PORT, len(pool))) if pool else []
             sock = next((s for p in picks if (s := _bound(stack, p)) is not None), None)
             if sock is None:  # none left outside the ephemeral range: the OS's choice
                 sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))

@@ -5,6 +5,7 @@ choice and its bind, "address already in use"."""
 
 from __future__ import annotations
 
+import random
 import socket
 from contextlib import ExitStack
 from pathlib import Path
@@ -89,3 +90,11 @@ def test_a_rehearsals_ports_are_chosen_outside_the_ephemeral_range(tmp_path: Pat
     assert len(set(moved.values())) == 3
     assert not any(low <= port <= high for port in moved.values())
     assert rehearsal.ports(tmp_path, {"api": 18101}) == moved  # read back, not chosen again
+
+
+def test_seeding_the_random_module_does_not_repeat_the_choice() -> None:
+    """Two processes seeded alike (a test runner's workers) must not pick the same ports."""
+    random.seed(1234)
+    first = free_ports(5)
+    random.seed(1234)
+    assert free_ports(5) != first
