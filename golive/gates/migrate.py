@@ -20,6 +20,7 @@ import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,7 +126,8 @@ def plan_sql(
 ) -> str:
     """The SQL `upgrade head` would run from the database's current revision ('' when at head).
     `heads`: the head revisions when already read (each `alembic heads` is a process of the
-    target's interpreter, about a second).
+    target's interpreter, about a second); `()` renders from the current revision whatever the
+    heads are (for a caller reading them side by side).
 
     Reads the current revision; changes nothing. OperationFailed (never quoting the URL) when
     the database cannot be read.
@@ -164,16 +166,22 @@ def _prepare(
     """
     try:
         before = tool.current(url)
-        heads = tool.heads(url)
-        try:
-            sql = tool.plan_sql(url, heads)
-        except GoliveError as exc:  # the upgrade itself then says which revision fails
-            sql = f"-- {redact(str(exc))}\n"
-        saved = backup(url, backup_dir, timeout)
+        # Side by side, all three read-only: reading the heads and rendering the SQL are each a
+        # process of the target's interpreter (about a second), and the backup is pg_dump's.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            heads_read = pool.submit(tool.heads, url)
+            backed_up = pool.submit(backup, url, backup_dir, timeout)
+            try:
+                sql = tool.plan_sql(url, ())  # from the current version, the heads unknown yet
+            except GoliveError as exc:  # the upgrade itself then says which revision fails
+                sql = f"-- {redact(str(exc))}\n"
+            heads, saved = heads_read.result(), backed_up.result()
     except GoliveError as exc:
         raise GoliveError(redact(str(exc))) from None
     if sql is None:
         sql = f"-- no SQL preview: {tool.name} is not alembic\n"
+    elif before in heads:
+        sql = ""  # at head already: an upgrade runs nothing
     return MigrateOutput(before=before, heads=heads, backup=saved), sql
 
 

@@ -48,8 +48,9 @@ class Migrations(Protocol):
 
     def plan_sql(self, url: str, heads: tuple[str, ...] | None = None) -> str | None:
         """The SQL an upgrade would run ('' at head), None when the tool cannot preview it;
-        `heads`, when `heads()` was just read, spares reading it again. Changes nothing. Raises
-        GoliveError when the preview fails."""
+        `heads`, when `heads()` was just read, spares reading it again, and `()` renders from the
+        current version without them (the caller reads them side by side). Changes nothing.
+        Raises GoliveError when the preview fails."""
         ...
 
     def upgrade(self, url: str) -> Upgrade:

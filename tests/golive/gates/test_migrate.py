@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,32 @@ def test_upgrades_an_empty_database_to_head_then_is_idempotent(
     assert second.status is Status.PASSED and "already at head" in second.summary
     saved = output_of(second, MigrateOutput).backup
     assert saved is not None and saved.path.is_file()  # taken first
+    # The SQL was rendered beside reading the heads; at head, the evidence says nothing runs.
+    assert (tmp_path / "evidence" / "upgrade.sql").read_text() == ""
+
+
+def test_the_heads_are_read_while_the_upgrade_sql_is_rendered(target: Path, tmp_path: Path) -> None:
+    """No timing: an interpreter whose `alembic heads` refuses to go on until the SQL render
+    has started (a bounded wait, for a gate that reads them one after the other)."""
+    rendering = tmp_path / "rendering"
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir()
+    python.write_text(
+        "#!/bin/bash\n"
+        'case " $* " in\n'
+        f'  *" --sql "*) touch {rendering} ;;\n'
+        '  *" heads "*)\n'
+        f"    for _ in $(seq 600); do [ -e {rendering} ] && break; sleep 0.1; done\n"
+        f'    [ -e {rendering} ] || {{ echo "heads read before the SQL render" >&2; exit 1; }} ;;\n'
+        "esac\n"
+        f'exec {sys.executable} "$@"\n'
+    )
+    python.chmod(0o755)
+    ini, url = target.parent / "alembic.ini", f"sqlite:///{tmp_path / 'azora.db'}"
+    env = {"DATABASE_URL": url}
+    result = migrate(ini, env, url, tmp_path / "b", tmp_path / "e", Redactor({}), python=python)
+    assert result.status is Status.PASSED, result.summary
+    assert "CREATE TABLE users" in (tmp_path / "e" / "upgrade.sql").read_text()
 
 
 def test_a_revision_that_raises_blocks_naming_the_revision(target: Path, tmp_path: Path) -> None:
