@@ -155,7 +155,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, after every worker is done
+    # The controller (or a run without workers), after every worker is done. Asked of xdist's
+    # worker config, not of PYTEST_XDIST_WORKER: a single-process run given that variable to
+    # move its ports to another block left its server running.
+    if not hasattr(session.config, "workerinput"):
         SessionServer.stop()
 
 
