@@ -258,10 +258,23 @@ def owned(state: Mapping[str, object]) -> bool:
         return True
     mark = state.get("mark")
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        environ = _environ(pid)
     except OSError:  # gone, or another user's
         return False
     return bool(mark) and f"{MARK}={mark}".encode() in environ
+
+
+def _environ(pid: int) -> list[bytes]:
+    """A process's environment as /proc shows it. Just after its exec (when Popen has already
+    returned) the kernel has not yet set the new image's environment and it reads empty: CI
+    saw a service it had just started read as not golive's. Read again for up to a second."""
+    path = Path(f"/proc/{pid}/environ")
+    for _ in range(100):
+        raw = path.read_bytes()
+        if raw:
+            return raw.split(b"\0")
+        time.sleep(0.01)
+    return []  # a process started with an empty environment
 
 
 def stop_group(pid: int, grace_s: float = 10) -> bool:
