@@ -27,15 +27,23 @@ TRIES_PER_PORT = 50
 _PICK = random.SystemRandom()
 
 
-def candidates(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
-    """The larger part of the dynamic range outside the kernel's ephemeral range, or None when
-    that part is too small or the kernel's range cannot be read (not Linux)."""
+def ephemeral(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
+    """The kernel's ephemeral port range, None when it cannot be read (not Linux)."""
     try:
         low, high = (int(n) for n in ephemeral_range.read_text().split())
     except (OSError, ValueError):
         return None
-    below = range(DYNAMIC.start, max(DYNAMIC.start, min(low, DYNAMIC.stop)))
-    above = range(min(DYNAMIC.stop, max(high + 1, DYNAMIC.start)), DYNAMIC.stop)
+    return range(low, high + 1)
+
+
+def candidates(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
+    """The larger part of the dynamic range outside the kernel's ephemeral range, or None when
+    that part is too small or the kernel's range cannot be read (not Linux)."""
+    kernel = ephemeral(ephemeral_range)
+    if kernel is None:
+        return None
+    below = range(DYNAMIC.start, max(DYNAMIC.start, min(kernel.start, DYNAMIC.stop)))
+    above = range(min(DYNAMIC.stop, max(kernel.stop, DYNAMIC.start)), DYNAMIC.stop)
     best = max(below, above, key=len)
     return best if len(best) >= FEWEST_CANDIDATES else None
 

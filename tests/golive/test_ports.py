@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from golive import rehearsal
-from golive.ports import DYNAMIC, EPHEMERAL_RANGE, candidates, free_ports
+from golive.ports import DYNAMIC, candidates, ephemeral, free_ports
 from tests.conftest import missing
 
 
@@ -57,14 +57,14 @@ def bound(stack: ExitStack, port: int) -> bool:
 
 
 def test_ports_are_distinct_free_and_outside_the_ephemeral_range() -> None:
-    if not EPHEMERAL_RANGE.is_file():
+    kernel = ephemeral()
+    if kernel is None:
         missing("no /proc/sys/net/ipv4/ip_local_port_range: not Linux")
-    low, high = (int(n) for n in EPHEMERAL_RANGE.read_text().split())
     chosen = free_ports(40)
     assert len(set(chosen)) == 40
     pool = candidates()
     for port in chosen:
-        assert not low <= port <= high
+        assert port not in kernel
         assert pool is None or port in pool
     with ExitStack() as stack:
         assert all(bound(stack, port) for port in chosen)
@@ -83,12 +83,12 @@ def test_a_taken_port_is_never_chosen(tmp_path: Path) -> None:
 
 
 def test_a_rehearsals_ports_are_chosen_outside_the_ephemeral_range(tmp_path: Path) -> None:
-    if not EPHEMERAL_RANGE.is_file():
+    kernel = ephemeral()
+    if kernel is None:
         missing("no /proc/sys/net/ipv4/ip_local_port_range: not Linux")
-    low, high = (int(n) for n in EPHEMERAL_RANGE.read_text().split())
     moved = rehearsal.ports(tmp_path, {"api": 18101, "payments": 18102, "assistant": 18103})
     assert len(set(moved.values())) == 3
-    assert not any(low <= port <= high for port in moved.values())
+    assert not any(port in kernel for port in moved.values())
     assert rehearsal.ports(tmp_path, {"api": 18101}) == moved  # read back, not chosen again
 
 
