@@ -153,8 +153,11 @@ def run(
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+    local_server = not temporary_server and not os.environ.get(prefect_server.API_ENV)
     with prefect_server.api_for_run(temporary_server=temporary_server) as api:
         console().print(f"Prefect UI: {prefect_server.ui_url(api)}", highlight=False)
+        if local_server:  # started on first use beside the server, for the next launch
+            start_warm_process(wait=False)
         try:
             report = run_interruptible(request)
         finally:
@@ -347,16 +350,39 @@ app.command("sql")(sql_command)
 app.command("restore")(restore_command)
 
 
+def start_warm_process(*, wait: bool) -> dict[str, Any] | None:
+    """golive's warm process (golive.warm_process) for this GOLIVE_HOME, started if none runs
+    with the current code; None inside one (its launches are its forks)."""
+    from golive import warm_process
+
+    if os.environ.get(warm_process.IN_FORK_ENV):
+        return None
+    with prefect_server.start_lock():
+        return warm_process.ensure_running(wait=wait)
+
+
 @server_app.command("start")
-def server_start() -> None:
+def server_start(
+    warm: Annotated[
+        bool, typer.Option(help="also a warm process: launches start with Prefect imported")
+    ] = True,
+) -> None:
     """Start the local Prefect server in the background (a running one is reused)."""
     state = prefect_server.ensure_running()
     console().print(f"Prefect server at {prefect_server.ui_url(state.api_url)} (pid {state.pid})")
+    if warm and (process := start_warm_process(wait=True)) is not None:
+        console().print(f"warm process ready (pid {process['pid']})", highlight=False)
 
 
 @server_app.command("stop")
 def server_stop() -> None:
-    """Stop the local Prefect server and everything it started."""
+    """Stop the local Prefect server, everything it started, and the warm process."""
+    from golive import warm_process
+
+    with prefect_server.start_lock():
+        warm = warm_process.stop()
+    if warm is not None:
+        console().print(f"stopped the warm process (pid {warm['pid']})", highlight=False)
     state = prefect_server.stop_managed()
     console().print(f"stopped the Prefect server (pid {state.pid})" if state else "not running")
 
@@ -374,10 +400,22 @@ def server_status() -> None:
         f"running: {prefect_server.ui_url(state.api_url)} pid {state.pid} up {uptime}",
         highlight=False,
     )
+    show_warm_process()
     if os.environ.get(prefect_server.API_ENV):
         console().print(
             f"(PREFECT_API_URL is set: golive talks to {os.environ['PREFECT_API_URL']})"
         )
+
+
+def show_warm_process() -> None:
+    from golive import warm_process
+
+    warm = warm_process.read_state()
+    if warm is None:
+        console().print("warm process: not running")
+    else:
+        how = "ready" if warm_process.ready() else "starting"
+        console().print(f"warm process: {how}, pid {warm['pid']}", highlight=False)
 
 
 app.command("metrics")(metrics_command)
@@ -392,6 +430,11 @@ def fail(message: str, code: int) -> None:
 
 def main() -> None:
     try:
+        if sys.argv[1:2] in (["run"], ["resume"]):  # a launch: in the warm process if one runs
+            from golive import warm_process
+
+            if (status := warm_process.delegate(sys.argv[1:])) is not None:
+                sys.exit(status)
         # Not standalone: a command's typer.Exit comes back as its code, and a usage error
         # comes here to be said in one line. `golive` alone shows the help.
         code = app(args=sys.argv[1:] or ["--help"], prog_name="golive", standalone_mode=False)

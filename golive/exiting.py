@@ -31,22 +31,32 @@ def exit_status(code: object) -> int:
     return 1
 
 
-def leave(code: object) -> NoReturn:
-    """End the process with `code` (as `sys.exit` reads it), skipping the interpreter's teardown.
-
-    Falls back to a normal exit on a Python without the thread shutdown hook this relies on.
-    """
+def finish(code: object) -> int:
+    """Do what a normal exit does that matters, short of ending the process: the status
+    `sys.exit(code)` would end with."""
     status = exit_status(code)
     # The interpreter's own first step at exit: threading's atexit hooks (a thread pool's
     # workers told to stop), then every non-daemon thread joined. A private function, so
-    # checked for; without it a normal exit does it all.
+    # checked for.
     shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is None or threading.current_thread() is not threading.main_thread():
-        sys.exit(status)
-    shutdown()
+    if shutdown is not None:
+        shutdown()
     atexit._run_exitfuncs()  # logging.shutdown among them: its handlers flushed and closed
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe or stream: nothing left to say there
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
-    os._exit(status)
+    return status
+
+
+def leave(code: object) -> NoReturn:
+    """End the process with `code` (as `sys.exit` reads it), skipping the interpreter's teardown.
+
+    Falls back to a normal exit on a Python without the thread shutdown hook this relies on.
+    """
+    if (
+        getattr(threading, "_shutdown", None) is None
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        sys.exit(exit_status(code))
+    os._exit(finish(code))

@@ -121,11 +121,11 @@ class SessionServer:
         return Path(os.environ[cls.HOME_ENV])
 
     @classmethod
-    def golive_server(cls, command: str) -> subprocess.CompletedProcess[str]:
+    def golive_server(cls, *command: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         home = cls.home()
         return subprocess.run(
-            golive_argv("server", command),
+            golive_argv("server", *command),
             env={**env, "GOLIVE_HOME": str(home), "PREFECT_HOME": str(home / "prefect")},
             capture_output=True,
             text=True,
@@ -136,7 +136,8 @@ class SessionServer:
     @classmethod
     def url(cls) -> str:
         if cls.api_url is None:
-            done = cls.golive_server("start")
+            # No warm process: the tests' launches run in GOLIVE_HOMEs of their own.
+            done = cls.golive_server("start", "--no-warm")
             assert done.returncode == 0, f"golive server start: {done.stdout}{done.stderr}"
             state = cls.home() / "prefect-server" / "state.json"
             cls.api_url = f"http://127.0.0.1:{json.loads(state.read_text())['port']}/api"

@@ -81,6 +81,10 @@ def test_started_once_reused_restarted_when_dead_and_stopped(tmp_path: Path) -> 
         pid, url = int(str(state["pid"])), f"http://127.0.0.1:{state['port']}"
         assert all(f"{url} (pid {pid})" in out for out in outputs), outputs
         assert prefect_server.healthy(f"{url}/api")
+        # and one warm process beside it (golive.warm_process), ready when start returns
+        warm = json.loads((home / "warm-process" / "state.json").read_text())
+        assert all(f"warm process ready (pid {warm['pid']})" in out for out in outputs)
+        assert runner.owned(warm)
         assert f"running: {url} pid {pid} up " in answer(golive_server(home, "status"))
 
         # The server dies behind golive's back: status says so, the next start replaces it.
@@ -90,8 +94,10 @@ def test_started_once_reused_restarted_when_dead_and_stopped(tmp_path: Path) -> 
         new_pid = int(str(state_of(home)["pid"]))
         assert new_pid != pid and runner.owned(state_of(home))
 
-        assert f"stopped the Prefect server (pid {new_pid})" in answer(golive_server(home, "stop"))
-        assert not runner.alive(new_pid)
+        stopped = answer(golive_server(home, "stop"))
+        assert f"stopped the Prefect server (pid {new_pid})" in stopped
+        assert f"stopped the warm process (pid {warm['pid']})" in stopped
+        assert not runner.alive(new_pid) and not runner.alive(int(warm["pid"]))
         assert "not running" in answer(golive_server(home, "status"))
     finally:
         golive_server(home, "stop").communicate(timeout=120)

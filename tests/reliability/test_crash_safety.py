@@ -10,176 +10,31 @@ condition (a marker file, a database revision), never a fixed sleep.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
-import subprocess
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from golive import runner
-from golive.backends.process import ProcessBackend
-from golive.gates.migrate import current_revision
-from golive.ledger import Ledger
-from tests.conftest import add_nickname_revision, golive_argv, golive_env, run_golive
+from tests.reliability.blocked_launches import (
+    Launches,
+    api_release,
+    assert_interrupted_and_undone,
+    assert_recovered_and_go,
+    block_after_a_go_launch,
+)
 
 pytestmark = pytest.mark.slow
-
-# Waits (bounded) until the test creates `gate`, after saying it started by creating `marker`;
-# then reports one passing test as JUnit XML.
-BLOCKER = """
-import os, pathlib, sys, time
-pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))
-deadline = time.monotonic() + 600
-while not pathlib.Path(sys.argv[2]).exists() and time.monotonic() < deadline:
-    time.sleep(0.1)
-pathlib.Path("blocker.xml").write_text(
-    '<testsuite name="blocker" tests="1"><testcase classname="b" name="waits"/></testsuite>'
-)
-"""
-
-BLOCKING_ENDPOINT = """
-
-@app.get("/golive-test-block")
-def golive_test_block() -> dict:
-    import pathlib, time
-
-    pathlib.Path({marker!r}).touch()
-    deadline = time.monotonic() + 600
-    while not pathlib.Path({gate!r}).exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return {{"blocked": False}}
-"""
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 300) -> None:
-    """Poll a condition (never a fixed sleep); the bound only keeps a broken run from hanging."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.2)
-
-
-class Launches:
-    """`golive run soft` in processes of their own, against one GOLIVE_HOME."""
-
-    def __init__(self, target: Path, home: Path) -> None:
-        self.target, self.home = target, home
-        self.db = f"sqlite:///{home / 'environments' / 'production' / 'data' / 'azora.db'}"
-        self.started: list[subprocess.Popen[str]] = []
-
-    def run(self) -> subprocess.CompletedProcess[str]:
-        return run_golive("run", "soft", "--manifest", str(self.target), home=self.home)
-
-    def start(self, log: Path) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            golive_argv("run", "soft", "--manifest", str(self.target)),
-            env=golive_env(self.home),
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.started.append(proc)
-        return proc
-
-    def kill_9(self, proc: subprocess.Popen[str], suite_pid: int | None = None) -> None:
-        """kill -9 of golive alone. A suite it was running dies with it (its parent-death
-        signal); then whatever else is left of its process group (the temporary Prefect server
-        Prefect started) is killed too. The services it started run in sessions of their own."""
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)  # reaped: a later golive sees the process gone
-        if suite_pid is not None:
-            wait_for(lambda: not runner.alive(suite_pid), "the suite to die with golive", 30)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    def revision(self) -> str | None:
-        return current_revision(self.db)
-
-    def ledger(self) -> Ledger:
-        return Ledger(f"sqlite:///{self.home / 'ledger.db'}")
-
-
-@pytest.fixture
-def launches(target: Path, golive_home: Path) -> Iterator[Launches]:
-    runs = Launches(target, golive_home)
-    yield runs
-    for proc in runs.started:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-def block_in_smoke(target: Path, marker: Path, gate: Path) -> None:
-    """The new api release gets an endpoint that waits for `gate`, and a critical smoke check
-    calls it: the launch stops in Hour 2 with the new release deployed and the database
-    migrated."""
-    app = target.parent / "services" / "api" / "app.py"
-    app.write_text(app.read_text() + BLOCKING_ENDPOINT.format(marker=str(marker), gate=str(gate)))
-    target.write_text(
-        target.read_text().replace(
-            "[load]",
-            '[[smoke]]\nname = "blocker"\nservice = "api"\nmethod = "GET"\n'
-            'path = "/golive-test-block"\nexpect = 200\ncritical = true\n\n[load]',
-            1,
-        )
-    )
-
-
-def block_in_tests(target: Path, marker: Path, gate: Path) -> None:
-    """A second test suite waits for `gate`: the launch stops in Hour 1 (migrate runs beside it)."""
-    (target.parent / "blocker.py").write_text(BLOCKER)
-    target.write_text(
-        target.read_text().replace(
-            "[[services]]",
-            f'[[suites]]\nname = "blocker"\ncommand = "python blocker.py {marker} {gate}"\n'
-            'junit = "blocker.xml"\ncritical = true\n\n[[services]]',
-            1,
-        )
-    )
-
-
-def api_release(home: Path) -> str | None:
-    return ProcessBackend(home / "environments" / "production").running().get("api")
-
-
-def assert_recovered_and_go(
-    launches: Launches, killed: int, rerun: subprocess.CompletedProcess[str]
-) -> None:
-    output = rerun.stdout + rerun.stderr
-    assert rerun.returncode == 0, output[-4000:]
-    assert f"launch {killed} holds production but its process" in output
-    ledger = launches.ledger()
-    crashed = ledger.launch(killed)
-    assert crashed is not None and crashed.verdict == "CRASHED"
-    assert "taken over by launch" in crashed.reasons
-    assert any(e.action == "recover" and e.launch_id == killed for e in ledger.events("production"))
-    assert launches.revision() == "0004"
-    history = run_golive("history", home=launches.home)
-    assert "CRASHED" in history.stdout
 
 
 def test_kill_9_in_hour_2_then_a_rerun_recovers_and_goes_live(
     launches: Launches, target: Path, tmp_path: Path
 ) -> None:
-    first = launches.run()
-    assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
-    good = api_release(launches.home)
-    marker, gate = tmp_path / "in-smoke", tmp_path / "go-on"
-    add_nickname_revision(target)
-    block_in_smoke(target, marker, gate)
-
-    proc = launches.start(tmp_path / "killed.log")
-    wait_for(lambda: marker.exists() or proc.poll() is not None, "the launch to reach smoke")
-    assert proc.poll() is None, (tmp_path / "killed.log").read_text()[-4000:]
-    assert launches.revision() == "0004" and api_release(launches.home) != good  # half done
+    blocked = block_after_a_go_launch(launches, target, tmp_path, "smoke")
+    assert launches.revision() == "0004" and api_release(launches.home) != blocked.good
     killed = max(launch.id for launch in launches.ledger().recent_launches())
-    launches.kill_9(proc)
+    launches.kill_9(blocked.proc)
 
-    gate.touch()  # the rerun's smoke check answers at once
+    blocked.gate.touch()  # the rerun's smoke check answers at once
     rerun = launches.run()
     assert_recovered_and_go(launches, killed, rerun)
     assert "database: downgraded to 0003" in (rerun.stdout + rerun.stderr)
@@ -188,25 +43,11 @@ def test_kill_9_in_hour_2_then_a_rerun_recovers_and_goes_live(
 def test_kill_9_in_hour_1_then_a_rerun_reverts_the_migration_first(
     launches: Launches, target: Path, tmp_path: Path
 ) -> None:
-    first = launches.run()
-    assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
-    marker, gate = tmp_path / "in-tests", tmp_path / "go-on"
-    add_nickname_revision(target)
-    block_in_tests(target, marker, gate)
-
-    proc = launches.start(tmp_path / "killed.log")
-    wait_for(
-        lambda: (
-            (marker.exists() and marker.read_text() != "" and launches.revision() == "0004")
-            or proc.poll() is not None
-        ),
-        "the launch to migrate while its tests run",
-    )
-    assert proc.poll() is None, (tmp_path / "killed.log").read_text()[-4000:]
+    blocked = block_after_a_go_launch(launches, target, tmp_path, "tests")
     killed = max(launch.id for launch in launches.ledger().recent_launches())
-    launches.kill_9(proc, suite_pid=int(marker.read_text()))
+    launches.kill_9(blocked.proc, suite_pid=int(blocked.marker.read_text()))
 
-    gate.touch()
+    blocked.gate.touch()
     rerun = launches.run()
     assert_recovered_and_go(launches, killed, rerun)
 
@@ -214,24 +55,8 @@ def test_kill_9_in_hour_1_then_a_rerun_reverts_the_migration_first(
 def test_ctrl_c_after_deploy_undoes_the_launch_and_exits_130(
     launches: Launches, target: Path, tmp_path: Path
 ) -> None:
-    first = launches.run()
-    assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
-    good = api_release(launches.home)
-    marker, gate = tmp_path / "in-smoke", tmp_path / "go-on"
-    add_nickname_revision(target)
-    block_in_smoke(target, marker, gate)
-
-    log = tmp_path / "interrupted.log"
-    proc = launches.start(log)
-    wait_for(lambda: marker.exists() or proc.poll() is not None, "the launch to reach smoke")
-    assert proc.poll() is None, log.read_text()[-4000:]
-    proc.send_signal(signal.SIGINT)
-    code = proc.wait(timeout=300)
-    gate.touch()
-    output = log.read_text()
-    assert code == 130, output[-4000:]
-    assert "interrupted: the launch was undone" in output
-    assert launches.revision() == "0003"
-    assert api_release(launches.home) == good
-    assert [la.verdict for la in launches.ledger().recent_launches()] == ["CRASHED", "GO"]
-    assert launches.ledger().live_releases("production")["api"].release.release_id == good
+    blocked = block_after_a_go_launch(launches, target, tmp_path, "smoke")
+    blocked.proc.send_signal(signal.SIGINT)
+    code = blocked.proc.wait(timeout=300)
+    blocked.gate.touch()
+    assert_interrupted_and_undone(launches, blocked, code)

@@ -1,0 +1,353 @@
+"""golive's warm process: a launch that starts with Prefect already imported.
+
+A `golive run` spends about 2.5 s importing Prefect, SQLAlchemy, alembic and golive's flows
+before its first gate; a config-error NO-GO is mostly that. The warm process imports them once
+and waits on a Unix socket in GOLIVE_HOME/warm-process/ (0700, and the peer's uid checked). A
+`golive run` or `golive resume` (the client) sends it its arguments, working folder,
+environment and its stdin, stdout and stderr (SCM_RIGHTS); the warm process forks, and the
+fork runs that command as the client would have run it in itself: the client's environment
+(Prefect's settings read again from it), its folder, its terminal. The client waits, passes on
+what it is sent (Ctrl-C to the fork's process group, as a terminal does; SIGTERM and SIGHUP to
+the fork) and exits with the fork's status. When the client dies (kill -9), the fork is killed
+too: a launch never outlives the command that started it, here as without a warm process.
+
+Every launch is still a process of its own, its lock held by that pid; only the imports are
+shared. A warm process serves only clients of the same interpreter and the same golive code
+(a fingerprint of both): after an upgrade or an edit it says it is stale and exits, and the
+client runs the launch itself. Started by `golive server start` and by a `golive run` that
+uses golive's local Prefect server (in the background, for the next run), stopped by
+`golive server stop`. It holds about 130 MB while it waits.
+
+This module reaches up to `flows.warm` for what to import and how to refresh Prefect's
+settings in a fork, as golive.cli reaches up to the launch flow: that is what the process is for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+from golive import runner, settings
+from golive.errors import GoliveError, OperationFailed
+from golive.exiting import finish
+from golive.files import private_dir, write_private
+
+COMMANDS = frozenset({"run", "resume"})  # the commands that run a launch flow
+IN_FORK_ENV = "GOLIVE_IN_WARM_PROCESS"  # set in a fork: it runs the command, never sends it on
+OFF_ENV = "GOLIVE_WARM_PROCESS"  # "off": every command runs in itself
+READY_TIMEOUT_S = 120  # importing Prefect on a busy machine
+REPLY_TIMEOUT_S = 30  # for the fork's pid: the warm process only forks, then answers
+MAX_REQUEST = 8 << 20
+HEADER = struct.Struct("!Q")  # the request's length, sent with the three descriptors
+PACKAGES = ("golive", "flows", "tasks")
+
+
+def folder() -> Path:
+    return settings.home() / "warm-process"
+
+
+def fingerprint() -> str:
+    """The interpreter and golive's code as they are now (paths, sizes and modification times
+    of the packages' files): a warm process whose fingerprint differs has older code loaded."""
+    digest = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
+    for name in PACKAGES:
+        spec = importlib.util.find_spec(name)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(root).rglob("*.py")):
+                info = path.stat()
+                digest.update(f"\0{path}\0{info.st_size}\0{info.st_mtime_ns}".encode())
+    # Prefect configures its logging when it is imported: from these settings.
+    for key in sorted(k for k in os.environ if k.startswith("PREFECT_LOGGING_")):
+        digest.update(f"\0{key}={os.environ[key]}".encode())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def socket_address(path: Path) -> Iterator[str]:
+    """An address for the socket at `path`: a Unix socket's path must fit in 108 bytes, and a
+    deep GOLIVE_HOME does not; then its folder is reached through an open descriptor."""
+    if len(os.fsencode(path)) < 100:
+        yield str(path)
+        return
+    handle = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{handle}/{path.name}"
+    finally:
+        os.close(handle)
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+def delegate(argv: list[str]) -> int | None:
+    """Run `golive ARGV` in the warm process and return its exit status; None where there is
+    no usable warm process (none runs, it is stale, or it does not answer): run it here then."""
+    if not argv or argv[0] not in COMMANDS or os.environ.get(IN_FORK_ENV):
+        return None
+    if os.environ.get(OFF_ENV, "").lower() == "off":
+        return None
+    try:
+        path = folder() / "socket"
+    except GoliveError:  # a GOLIVE_HOME the command itself will refuse, saying why
+        return None
+    if not path.exists():
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        with socket_address(path) as address:
+            conn.settimeout(REPLY_TIMEOUT_S)
+            conn.connect(address)
+            request = {"fingerprint": fingerprint(), "argv": argv, "cwd": os.getcwd()}
+            payload = json.dumps({**request, "env": dict(os.environ)}).encode()
+            socket.send_fds(conn, [HEADER.pack(len(payload))], [0, 1, 2])
+            conn.sendall(payload)
+            replies = conn.makefile("rb")
+            first = json.loads(replies.readline() or b"{}")
+    except (OSError, ValueError):  # gone, refusing, or not answering: nothing was started
+        conn.close()
+        return None
+    if "pid" not in first:  # stale: it exits; this command runs here
+        conn.close()
+        return None
+    conn.settimeout(None)
+    return _wait_for(int(first["pid"]), replies, conn)
+
+
+def _wait_for(pid: int, replies: Any, conn: socket.socket) -> int:
+    """Pass signals on to the fork running the command until it sends its exit status."""
+
+    def pass_on(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            # Ctrl-C reaches a terminal's whole foreground group; a kill reaches one process.
+            if signum == signal.SIGINT:
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, pass_on)
+    with conn:
+        for line in replies:
+            message = json.loads(line)
+            if "exit" in message:
+                return int(message["exit"])
+    raise OperationFailed(
+        f"golive's warm process lost the launch it ran (pid {pid}): it ended without an exit "
+        "status (killed?); see `golive history`, and `golive recover` if it holds its environment"
+    )
+
+
+# --- starting and stopping -------------------------------------------------------------------
+
+
+def read_state() -> dict[str, Any] | None:
+    """The warm process's state (pid, mark, started_at) if it runs and is golive's."""
+    try:
+        state = json.loads((folder() / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and runner.owned(state) else None
+
+
+def ready() -> bool:
+    """Whether a warm process answers on its socket."""
+    path = folder() / "socket"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe, socket_address(path) as at:
+        try:
+            probe.connect(at)
+        except OSError:
+            return False
+    return True
+
+
+def start() -> dict[str, Any]:
+    """Start a warm process detached (its own session: it outlives this golive on purpose);
+    the caller holds golive.prefect_server's start lock. Returns its state."""
+    home = private_dir(folder())
+    mark = runner.new_mark()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop(IN_FORK_ENV, None)
+    proc = runner.start(
+        [sys.executable, "-m", "golive.warm_process"],
+        cwd=home,
+        env=env,
+        log_path=home / "warm.log",
+        mark=mark,
+    )
+    state = {"pid": proc.pid, "mark": mark, "started_at": time.time()}
+    write_private(home / "state.json", json.dumps(state) + "\n")
+    return state
+
+
+def wait_ready(state: dict[str, Any], timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Until the warm process answers; OperationFailed if it exits or takes too long."""
+    deadline = time.monotonic() + timeout_s
+    log = folder() / "warm.log"
+    while not ready():
+        if not runner.owned(state):
+            raise OperationFailed(f"golive's warm process exited at start; see {log}")
+        if time.monotonic() > deadline:
+            raise OperationFailed(f"golive's warm process was not ready in {timeout_s:g}s")
+        time.sleep(0.1)
+
+
+def ensure_running(*, wait: bool) -> dict[str, Any]:
+    """The warm process: a running one whose code is current, else a new one (waited for when
+    `wait`). The caller holds golive.prefect_server's start lock."""
+    state = read_state()
+    if state is not None and state.get("fingerprint") not in (None, fingerprint()):
+        runner.stop_group(int(state["pid"]))
+        state = None
+    if state is None:
+        state = start()
+    if wait:
+        wait_ready(state)
+    return state
+
+
+def stop() -> dict[str, Any] | None:
+    """Stop the warm process (the launches it runs go on: they are sessions of their own)."""
+    state = read_state()
+    if state is not None:
+        runner.stop_group(int(state["pid"]))
+    for name in ("state.json", "socket"):
+        with contextlib.suppress(FileNotFoundError):
+            (folder() / name).unlink()
+    return state
+
+
+# --- the warm process ------------------------------------------------------------------------
+
+
+def serve() -> NoReturn:
+    """Import what a launch needs, then fork a process for each command sent."""
+    from flows.warm import warm_up
+
+    own = fingerprint()
+    warm_up()
+    path = folder() / "socket"
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with socket_address(path) as address:
+        listener.bind(address)
+    listener.listen(16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the forks are reaped by the kernel
+    state_path = folder() / "state.json"
+    with contextlib.suppress(OSError, ValueError):
+        state = json.loads(state_path.read_text())
+        write_private(state_path, json.dumps({**state, "fingerprint": own}) + "\n")
+    while True:
+        conn, _ = listener.accept()
+        try:
+            request, fds = _receive(conn)
+        except (OSError, ValueError) as exc:
+            print(f"warm process: a request was dropped: {exc}", file=sys.stderr)
+            conn.close()
+            continue
+        if not request:  # `ready`'s probe: connected, sent nothing
+            conn.close()
+            continue
+        if request.get("fingerprint") != own:
+            conn.sendall(b'{"stale": true}\n')
+            print("warm process: golive's code changed; exiting", file=sys.stderr)
+            path.unlink(missing_ok=True)
+            os._exit(0)
+        if os.fork() == 0:
+            _run_in_fork(listener, conn, request, fds)
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+
+
+def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """A client's request and descriptors, from a process of this user only."""
+    conn.settimeout(REPLY_TIMEOUT_S)
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    header, fds, _flags, _addr = socket.recv_fds(conn, HEADER.size, 3)
+    if not header and not fds:
+        return {}, []
+    if uid != os.getuid() or len(fds) != 3 or len(header) != HEADER.size:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError(f"refused a request from uid {uid} with {len(fds)} descriptors")
+    (size,) = HEADER.unpack(header)
+    if size > MAX_REQUEST:
+        raise ValueError(f"a request of {size} bytes")
+    payload = bytearray()
+    while len(payload) < size:
+        chunk = conn.recv(size - len(payload))
+        if not chunk:
+            raise ValueError("the client went away")
+        payload += chunk
+    conn.settimeout(None)
+    return json.loads(payload), fds
+
+
+def _run_in_fork(
+    listener: socket.socket, conn: socket.socket, request: dict[str, Any], fds: list[int]
+) -> NoReturn:
+    """In the fork: become the client's command (its descriptors, folder, environment and
+    arguments), run it, send its exit status and end."""
+    status = 4
+    try:
+        listener.close()
+        os.setsid()  # a group of its own: the client's Ctrl-C reaches it and its children
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update({**request["env"], IN_FORK_ENV: "1"})
+        sys.argv = ["golive", *request["argv"]]
+        if sys.stdout.isatty() and isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(line_buffering=True)  # as Python sets up a terminal
+        from flows.warm import after_fork
+
+        after_fork()
+        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        threading.Thread(target=_die_with_client, args=(conn,), daemon=True).start()
+        from golive.cli import main
+
+        try:
+            main()
+            status = 0
+        except SystemExit as exc:
+            status = finish(exc.code)
+        conn.sendall(json.dumps({"exit": status}).encode() + b"\n")
+    except KeyboardInterrupt:  # Ctrl-C before the launch began: nothing to undo
+        status = 130
+    except BaseException:  # a fork must never return into the warm process's loop
+        with contextlib.suppress(Exception):
+            traceback.print_exc()  # as a golive that ran the command itself would
+    os._exit(status)
+
+
+def _die_with_client(conn: socket.socket) -> None:
+    """The client is gone (its end closed: killed, even with kill -9): so is its command."""
+    with contextlib.suppress(OSError):
+        while conn.recv(64):
+            pass
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    serve()

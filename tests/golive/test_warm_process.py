@@ -1,0 +1,49 @@
+"""golive.warm_process without launches: which commands it takes, its socket's address in a deep
+GOLIVE_HOME, and its fingerprint (the fault tests with launches: tests/reliability)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from golive import warm_process
+
+
+def test_only_launch_commands_go_to_a_warm_process_and_none_runs_without_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GOLIVE_HOME", str(tmp_path))
+    assert warm_process.delegate(["history"]) is None
+    assert warm_process.delegate(["run", "full"]) is None  # no socket: run it here
+    monkeypatch.setenv(warm_process.IN_FORK_ENV, "1")
+    assert warm_process.delegate(["run", "full"]) is None  # a fork never sends it on
+
+
+def test_a_socket_in_a_folder_deeper_than_a_unix_address_allows(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["a-folder-name-of-some-length"] * 5)
+    deep.mkdir(parents=True)
+    path = deep / "socket"
+    assert len(str(path)) > 108  # too long for sockaddr_un itself
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        with warm_process.socket_address(path) as address:
+            server.bind(address)
+        server.listen(1)
+        assert path.exists()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            with warm_process.socket_address(path) as address:
+                client.connect(address)
+            conn, _ = server.accept()
+            client.sendall(b"ping")
+            assert conn.recv(4) == b"ping"
+            conn.close()
+
+
+def test_the_fingerprint_follows_golive_code_and_logging_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = warm_process.fingerprint()
+    assert warm_process.fingerprint() == before
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    assert warm_process.fingerprint() != before

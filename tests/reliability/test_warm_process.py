@@ -1,0 +1,94 @@
+"""Fault tests of golive's warm process (golive.warm_process): a launch it runs for a `golive`
+command is that command's, in life and death.
+
+kill -9 of the command kills the launch (a rerun takes over and recovers, as without a warm
+process); Ctrl-C of the command undoes the launch and it exits 130; a warm process with older
+code (here: other logging settings, part of its fingerprint) runs nothing and exits, and the
+command runs the launch itself. Which process ran a launch is read from /proc: the launch's
+parent is the warm process. Real processes, real SQLite and alembic; every wait is on a
+condition, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from golive import runner, warm_process
+from tests.conftest import run_golive
+from tests.reliability.blocked_launches import (
+    Launches,
+    assert_interrupted_and_undone,
+    assert_recovered_and_go,
+    block_after_a_go_launch,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def warm(golive_home: Path) -> Iterator[int]:
+    """A warm process for the test's GOLIVE_HOME (set in our environment); its pid."""
+    state = warm_process.ensure_running(wait=True)
+    yield int(state["pid"])
+    warm_process.stop()
+
+
+def parent_of(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+
+
+def test_kill_9_of_golive_kills_the_launch_the_warm_process_runs_for_it(
+    launches: Launches, warm: int, target: Path, tmp_path: Path
+) -> None:
+    blocked = block_after_a_go_launch(launches, target, tmp_path, "tests")
+    suite = int(blocked.marker.read_text())
+    launch_process = parent_of(suite)
+    assert parent_of(launch_process) == warm  # run by the warm process, not by golive itself
+    killed = max(launch.id for launch in launches.ledger().recent_launches())
+    launches.kill_9(blocked.proc, suite_pid=suite)  # waits for the suite: it dies with the launch
+    assert not runner.alive(launch_process)
+    assert runner.alive(warm)  # which goes on serving
+
+    blocked.gate.touch()
+    rerun = launches.run()
+    assert_recovered_and_go(launches, killed, rerun)
+    log = (warm_process.folder() / "warm.log").read_text()
+    assert "Beginning flow run" not in log  # the launches' output went to their commands
+    assert "Beginning flow run" in rerun.stdout + rerun.stderr
+
+
+def test_ctrl_c_of_golive_undoes_the_launch_the_warm_process_runs_and_exits_130(
+    launches: Launches, warm: int, target: Path, tmp_path: Path
+) -> None:
+    blocked = block_after_a_go_launch(launches, target, tmp_path, "smoke")
+    holder = launches.ledger().lock_holder("production")
+    assert holder is not None and holder.holder_pid is not None
+    assert parent_of(holder.holder_pid) == warm
+    blocked.proc.send_signal(signal.SIGINT)  # to golive alone: it passes Ctrl-C on
+    code = blocked.proc.wait(timeout=300)
+    blocked.gate.touch()
+    assert_interrupted_and_undone(launches, blocked, code)
+
+
+def test_a_warm_process_with_other_code_runs_nothing_and_exits(
+    warm: int, golive_home: Path, target: Path
+) -> None:
+    env_file = target.parent / ".env.production"
+    env_file.write_text(env_file.read_text().replace("JWT_SECRET=", "JWT_SECRET=changeme\n#", 1))
+    level = "ERROR" if os.environ.get("PREFECT_LOGGING_LEVEL") == "WARNING" else "WARNING"
+    done = run_golive(
+        "run", "soft", "--manifest", str(target), home=golive_home,
+        env={"PREFECT_LOGGING_LEVEL": level},
+    )  # fmt: skip
+    assert done.returncode == 1, (done.stdout + done.stderr)[-4000:]  # NO-GO at configure
+    assert "JWT_SECRET still holds a placeholder" in done.stdout
+    wait_for(lambda: not runner.alive(warm), "the stale warm process to exit", 60)
+    assert not (warm_process.folder() / "socket").exists()
+    assert "golive's code changed; exiting" in (warm_process.folder() / "warm.log").read_text()
