@@ -61,9 +61,13 @@ def folder() -> Path:
 
 
 def fingerprint() -> str:
-    """The interpreter and golive's code as they are now (paths, sizes and modification times
-    of the packages' files): a warm process whose fingerprint differs has older code loaded."""
+    """The interpreter, its import path and golive's code as they are now (paths, sizes and
+    modification times of the packages' files): a warm process whose fingerprint differs has
+    other code loaded."""
     digest = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
+    # Where imports come from (PYTHONPATH among them); the first entry is the script's folder
+    # or the working folder, which differ between golive and the warm process.
+    digest.update("\0".join(sys.path[1:]).encode())
     for name in PACKAGES:
         spec = importlib.util.find_spec(name)
         for root in (spec.submodule_search_locations or []) if spec else []:

@@ -4,6 +4,7 @@ GOLIVE_HOME, and its fingerprint (the fault tests with launches: tests/reliabili
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,15 @@ def test_a_socket_in_a_folder_deeper_than_a_unix_address_allows(tmp_path: Path) 
             conn.close()
 
 
-def test_the_fingerprint_follows_golive_code_and_logging_settings(
-    monkeypatch: pytest.MonkeyPatch,
+def test_the_fingerprint_follows_golive_code_import_path_and_logging_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     before = warm_process.fingerprint()
+    assert warm_process.fingerprint() == before
+    # PYTHONPATH: other modules may be imported (the first entry is the script's own folder)
+    monkeypatch.setattr(sys, "path", [sys.path[0], str(tmp_path), *sys.path[1:]])
+    assert warm_process.fingerprint() != before
+    monkeypatch.undo()
     assert warm_process.fingerprint() == before
     monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "CRITICAL")
     assert warm_process.fingerprint() != before
