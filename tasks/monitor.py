@@ -16,6 +16,7 @@ from prefect.logging import get_run_logger
 
 from golive import cancel
 from golive.context import LaunchContext
+from golive.gates.build import release_id
 from golive.gates.monitor import monitor
 from golive.gates.outputs import BuildOutput
 from golive.ledger import open_ledger
@@ -58,7 +59,8 @@ def wants_prometheus(ctx: LaunchContext) -> bool:
 
 @task(name="prometheus")
 def prometheus_ahead(ctx: LaunchContext) -> str:
-    """Start the environment's Prometheus (config, rule files) watching what is live now.
+    """Start the environment's Prometheus (config, rule files) watching what is live now; in a
+    rehearsal into an empty environment, the services its deploy will start (`planned_targets`).
 
     Submitted in a cancel scope: once Hour 1 is NO-GO, a start still under way is abandoned,
     unless something is live (then Prometheus must keep watching it).
@@ -69,9 +71,29 @@ def prometheus_ahead(ctx: LaunchContext) -> str:
     handle = cancel.current()
     abandon = None if live or handle is None else (lambda: handle.scope.cancelled)
     rule_files = [ctx.manifest.path(p) for p in cfg.rule_files]
-    line = prepare(ctx.environment_dir, live, cfg, rule_files, ctx.launch_id, abandon)
+    planned = None if live else planned_targets(ctx)
+    services, targets = planned if planned else (live, None)
+    line = prepare(ctx.environment_dir, services, cfg, rule_files, ctx.launch_id, abandon, targets)
     get_run_logger().info("%s", line)
     return line
+
+
+def planned_targets(ctx: LaunchContext) -> tuple[list[Service], Targets] | None:
+    """A rehearsal's targets from the start of Hour 1, each labelled with the release its deploy
+    will start (the id computed from the sources, as build does), where nothing runs and no
+    proxy routes; else None.
+
+    Prometheus passes a changed target list to its scrapers only every 5 seconds (its discovery
+    throttle): given at build (`targets_ahead`), the list still reached them up to 5 s later,
+    seconds after deploy, and that was monitor-gate time. Given in Hour 1, they are scraped
+    (down) until deploy and the monitor gate waits for one scrape. Only in a rehearsal: its
+    Prometheus goes with it, while a production one would keep minutes of `up == 0` for a release
+    not yet deployed (and fire its alerts on them).
+    """
+    if not ctx.rehearsal or ctx.proxy() is not None or ctx.backend().running():
+        return None
+    releases = {svc.name: release_id(ctx.manifest, svc) for svc in ctx.planned_services()}
+    return scrape_plan(ctx, releases)
 
 
 def targets_ahead(ctx: LaunchContext, built: BuildOutput) -> bool:

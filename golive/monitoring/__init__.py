@@ -96,9 +96,11 @@ def prepare(
     rule_files: list[Path],
     launch_id: int,
     abandon: Callable[[], bool] | None = None,
+    targets: Targets | None = None,
 ) -> str:
     """During Hour 1: start the environment's Prometheus, with its rule files, watching the
-    services live now, so that after deploy the monitor gate only adds the deployed ones.
+    services live now (or the ones a rehearsal will deploy, at `targets`), so that after deploy
+    the monitor gate only adds the deployed ones.
     Returns a line saying what happened; a Prometheus that fails to start is left to the
     monitor gate, which tries again and judges (a rule file rejected, a port taken).
     """
@@ -115,6 +117,7 @@ def prepare(
             cfg,
             rule_files,
             cfg.wait_s,
+            targets,
             prepared_for=launch_id,
             abandon=abandon,
         )
@@ -122,7 +125,8 @@ def prepare(
         if abandon is not None and abandon():
             return "Prometheus start abandoned: the launch is decided already"
         return f"{exc}; the monitor gate starts it again after deploy"
-    return f"Prometheus started at {url} ahead of deploy, watching {len(live)} live service(s)"
+    watching = f"{len(live)} live service(s)" if targets is None else "the deploy's targets"
+    return f"Prometheus started at {url} ahead of deploy, watching {watching}"
 
 
 def locate_running(environment_dir: Path | None, monitoring: Monitoring) -> Located:

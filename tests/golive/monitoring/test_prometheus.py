@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from golive.manifest import Monitoring, Service
 from golive.monitoring import prepare
 from golive.monitoring import prometheus as prom
 from golive.monitoring.prometheus_watch import target_rows
+from golive.ports import free_ports
 from golive.runner import alive
 from tests.conftest import missing
 
@@ -51,12 +53,13 @@ def require_binary() -> str:
 
 
 @contextmanager
-def serve_metrics(value: float = 0.2) -> Iterator[int]:
-    """A metrics endpoint on a free port: a gauge `demo_value` and a counter; yields the port."""
+def serve_metrics(value: float = 0.2, port: int = 0) -> Iterator[int]:
+    """A metrics endpoint on `port` (a free one by default): a gauge `demo_value` and a counter;
+    yields the port."""
     registry = CollectorRegistry()
     Gauge("demo_value", "A value the tests compare.", registry=registry).set(value)
     Counter("demo_requests", "Requests.", ["status"], registry=registry).labels("200").inc(5)
-    server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     try:
         yield int(server.server_port)
     finally:
@@ -199,6 +202,40 @@ def test_a_prometheus_started_ahead_gets_the_deployed_targets_without_a_restart(
     assert "during Hour 1" in result.summary and "2 target(s) up" in result.summary
     assert state_pid(env_dir) == started and alive(started), "the gate restarted Prometheus"
     assert {r["check"] for r in result.details} >= {"target alpha", "target beta"}
+
+
+def test_targets_given_in_hour_1_are_scraped_before_deploy_and_not_given_again(
+    env_dir: Path, tmp_path: Path
+) -> None:
+    """A rehearsal's Prometheus starts with the targets its deploy will start (labelled with
+    their releases): they are discovered while nothing listens there, so after deploy the
+    monitor gate, giving the very same list (the file is not rewritten), waits for no discovery,
+    only for a scrape."""
+    require_binary()
+    cfg = Monitoring(scrape_interval_s=0.5)
+    alpha, beta = free_ports(2)
+    planned = [service("alpha", alpha), service("beta", beta)]
+    targets = {svc.name: [(svc.port, f"release-{svc.name}")] for svc in planned}
+    prepare(env_dir, planned, cfg, [], launch_id=7, targets=targets)
+    url = prom.prepared_url(env_dir, 7)
+    assert url is not None
+
+    def discovered() -> list[dict[str, Any]]:
+        with httpx.Client(timeout=5) as client:
+            return list(prom.api_get(client, url, "/api/v1/targets")["activeTargets"])
+
+    deadline = time.monotonic() + 60
+    while {t["labels"].get("release") for t in discovered()} != {"release-alpha", "release-beta"}:
+        assert time.monotonic() < deadline, f"targets not discovered: {discovered()}"
+        time.sleep(0.2)
+    assert all(t["health"] != "up" for t in discovered())  # nothing deployed yet
+    written = prom.targets_file(env_dir).stat().st_mtime_ns
+
+    with serve_metrics(0.2, alpha), serve_metrics(0.3, beta):
+        result = monitor(planned, env_dir, cfg, tmp_path, targets=targets, launch_id=7)
+    assert result.status.value == "passed", result.summary
+    assert "2 target(s) up" in result.summary
+    assert prom.targets_file(env_dir).stat().st_mtime_ns == written
 
 
 def test_a_prometheus_of_another_launch_is_replaced_by_the_monitor_gate(
