@@ -8,7 +8,8 @@ argument) is bad input too: exit 2, one line.
 Bad input is found by golive.validate before anything changes; the flow is imported only when a
 launch runs, so that happens before Prefect starts. A launch reports to PREFECT_API_URL, else to
 golive's local Prefect server (`golive server`, golive.prefect_server); with
---temporary-server, to a server of its own that dies with it.
+--temporary-server, to a server of its own that dies with it. Where golive's warm process runs
+(golive.warm_process), `run` and `resume` are run by a fork of it, Prefect already imported.
 """
 
 from __future__ import annotations

@@ -12,11 +12,12 @@ the fork) and exits with the fork's status. When the client dies (kill -9), the 
 too: a launch never outlives the command that started it, here as without a warm process.
 
 Every launch is still a process of its own, its lock held by that pid; only the imports are
-shared. A warm process serves only clients of the same interpreter and the same golive code
-(a fingerprint of both): after an upgrade or an edit it says it is stale and exits, and the
-client runs the launch itself. Started by `golive server start` and by a `golive run` that
-uses golive's local Prefect server (in the background, for the next run), stopped by
-`golive server stop`. It holds about 130 MB while it waits.
+shared. A warm process serves only clients of the same interpreter, golive code and import path
+(`fingerprint`, `import_context`); any other client runs its launch itself. When golive's code
+changed on disk since it started (an upgrade, an edit) it says it is stale and exits. Started by
+`golive server start` and by a `golive run` that uses golive's local Prefect server (in the
+background, for the next run), stopped by `golive server stop`. It holds about 130 MB while it
+waits.
 
 This module reaches up to `flows.warm` for what to import and how to refresh Prefect's
 settings in a fork, as golive.cli reaches up to the launch flow: that is what the process is for.
@@ -61,20 +62,24 @@ def folder() -> Path:
 
 
 def fingerprint() -> str:
-    """The interpreter, its import path and golive's code as they are now (paths, sizes and
-    modification times of the packages' files): a warm process whose fingerprint differs has
-    other code loaded."""
+    """The interpreter and golive's code as they are now (paths, sizes and modification times
+    of the packages' files): a warm process whose fingerprint differs has other code loaded."""
     digest = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
-    # Where imports come from (PYTHONPATH among them); the first entry is the script's folder
-    # or the working folder, which differ between golive and the warm process.
-    digest.update("\0".join(sys.path[1:]).encode())
     for name in PACKAGES:
         spec = importlib.util.find_spec(name)
         for root in (spec.submodule_search_locations or []) if spec else []:
             for path in sorted(Path(root).rglob("*.py")):
                 info = path.stat()
                 digest.update(f"\0{path}\0{info.st_size}\0{info.st_mtime_ns}".encode())
-    # Prefect configures its logging when it is imported: from these settings.
+    return digest.hexdigest()
+
+
+def import_context() -> str:
+    """What else decides what a process has imported: the import path (PYTHONPATH among it;
+    not the first entry, the script's folder or the working folder, which differ between golive
+    and the warm process), and Prefect's logging settings (it configures logging when imported).
+    A golive whose context differs runs its command itself; the warm process serves others."""
+    digest = hashlib.sha256("\0".join(sys.path[1:]).encode())
     for key in sorted(k for k in os.environ if k.startswith("PREFECT_LOGGING_")):
         digest.update(f"\0{key}={os.environ[key]}".encode())
     return digest.hexdigest()
@@ -115,7 +120,8 @@ def delegate(argv: list[str]) -> int | None:
         with socket_address(path) as address:
             conn.settimeout(REPLY_TIMEOUT_S)
             conn.connect(address)
-            request = {"fingerprint": fingerprint(), "argv": argv, "cwd": os.getcwd()}
+            request: dict[str, object] = {"argv": argv, "cwd": os.getcwd()}
+            request |= {"fingerprint": fingerprint(), "context": import_context()}
             payload = json.dumps({**request, "env": dict(os.environ)}).encode()
             socket.send_fds(conn, [HEADER.pack(len(payload))], [0, 1, 2])
             conn.sendall(payload)
@@ -124,7 +130,7 @@ def delegate(argv: list[str]) -> int | None:
     except (OSError, ValueError):  # gone, refusing, or not answering: nothing was started
         conn.close()
         return None
-    if "pid" not in first:  # stale: it exits; this command runs here
+    if "pid" not in first:  # stale (it exits) or other imports: this command runs here
         conn.close()
         return None
     conn.settimeout(None)
@@ -241,7 +247,7 @@ def serve() -> NoReturn:
     """Import what a launch needs, then fork a process for each command sent."""
     from flows.warm import warm_up
 
-    own = fingerprint()
+    own, context = fingerprint(), import_context()
     warm_up()
     path = folder() / "socket"
     with contextlib.suppress(FileNotFoundError):
@@ -266,11 +272,19 @@ def serve() -> NoReturn:
         if not request:  # `ready`'s probe: connected, sent nothing
             conn.close()
             continue
-        if request.get("fingerprint") != own:
+        if request.get("fingerprint") != own and fingerprint() != own:  # edited, upgraded
             conn.sendall(b'{"stale": true}\n')
             print("warm process: golive's code changed; exiting", file=sys.stderr)
             path.unlink(missing_ok=True)
             os._exit(0)
+        if (request.get("fingerprint"), request.get("context")) != (own, context):
+            # another golive (its own install, another import path): not ours to run
+            conn.sendall(b'{"elsewhere": true}\n')
+            print("warm process: a golive of other code or imports runs itself", file=sys.stderr)
+            for fd in fds:
+                os.close(fd)
+            conn.close()
+            continue
         if os.fork() == 0:
             _run_in_fork(listener, conn, request, fds)
         for fd in fds:

@@ -77,13 +77,16 @@ def test_cli_startup_prints_its_ratio_lines() -> None:
 
 
 def test_launch_overhead_prints_its_ratios() -> None:
-    """Four soft rehearsals against one managed server: it runs and prints the goal ratios."""
+    """Five soft rehearsals against one managed server, the last without the warm process: it
+    runs and prints the goal ratios and each gate's durations."""
     done = run_quick("launch_overhead.py", timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert re.search(r"^ratio cold wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
     assert re.search(r"^ratio warm wall/cold sum: \d+\.\d+", done.stdout, re.M), done.stdout
     assert re.search(r"^config error +NO-GO", done.stdout, re.M), done.stdout
     assert re.search(r"^warm +GO", done.stdout, re.M), done.stdout
+    assert re.search(r"^config error, no warm process +NO-GO", done.stdout, re.M), done.stdout
+    assert re.search(r"^configure +\d+\.\d+ +\d+\.\d+", done.stdout, re.M), done.stdout
 
 
 def test_zero_downtime_prints_both_modes_side_by_side() -> None:

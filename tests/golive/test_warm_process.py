@@ -41,15 +41,16 @@ def test_a_socket_in_a_folder_deeper_than_a_unix_address_allows(tmp_path: Path) 
             conn.close()
 
 
-def test_the_fingerprint_follows_golive_code_import_path_and_logging_settings(
+def test_the_fingerprint_is_the_code_and_the_import_context_the_rest(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    before = warm_process.fingerprint()
-    assert warm_process.fingerprint() == before
+    code, context = warm_process.fingerprint(), warm_process.import_context()
     # PYTHONPATH: other modules may be imported (the first entry is the script's own folder)
     monkeypatch.setattr(sys, "path", [sys.path[0], str(tmp_path), *sys.path[1:]])
-    assert warm_process.fingerprint() != before
+    assert warm_process.import_context() != context
+    assert warm_process.fingerprint() == code
     monkeypatch.undo()
-    assert warm_process.fingerprint() == before
-    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "CRITICAL")
-    assert warm_process.fingerprint() != before
+    assert warm_process.import_context() == context
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "CRITICAL")  # read when Prefect is imported
+    assert warm_process.import_context() != context
+    assert warm_process.fingerprint() == code

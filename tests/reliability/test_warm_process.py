@@ -2,16 +2,17 @@
 command is that command's, in life and death.
 
 kill -9 of the command kills the launch (a rerun takes over and recovers, as without a warm
-process); Ctrl-C of the command undoes the launch and it exits 130; a warm process with older
-code (here: other logging settings, part of its fingerprint) runs nothing and exits, and the
-command runs the launch itself. Which process ran a launch is read from /proc: the launch's
-parent is the warm process. Real processes, real SQLite and alembic; every wait is on a
-condition, never a fixed sleep.
+process); Ctrl-C of the command undoes the launch and it exits 130. A golive of other imports
+(another Prefect logging setting) runs its launch itself and the warm process goes on; after an
+edit of golive's code (in a copy both import) the warm process runs nothing and exits. Which
+process ran a launch is read from /proc: the launch's parent is the warm process. Real
+processes, real SQLite and alembic; every wait is on a condition, never a fixed sleep.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from golive import runner, warm_process
-from tests.conftest import run_golive
+from tests.conftest import REPO_ROOT, run_golive
 from tests.reliability.blocked_launches import (
     Launches,
     assert_interrupted_and_undone,
@@ -77,18 +78,48 @@ def test_ctrl_c_of_golive_undoes_the_launch_the_warm_process_runs_and_exits_130(
     assert_interrupted_and_undone(launches, blocked, code)
 
 
-def test_a_warm_process_with_other_code_runs_nothing_and_exits(
-    warm: int, golive_home: Path, target: Path
-) -> None:
+def config_error(target: Path) -> None:
+    """The target's launch ends NO-GO at configure: a placeholder secret."""
     env_file = target.parent / ".env.production"
     env_file.write_text(env_file.read_text().replace("JWT_SECRET=", "JWT_SECRET=changeme\n#", 1))
+
+
+def test_a_golive_of_other_imports_runs_its_launch_itself_and_the_warm_process_goes_on(
+    warm: int, golive_home: Path, target: Path
+) -> None:
+    config_error(target)
     level = "ERROR" if os.environ.get("PREFECT_LOGGING_LEVEL") == "WARNING" else "WARNING"
     done = run_golive(
         "run", "soft", "--manifest", str(target), home=golive_home,
-        env={"PREFECT_LOGGING_LEVEL": level},
+        env={"PREFECT_LOGGING_LEVEL": level},  # Prefect's logging is set up as it is imported
     )  # fmt: skip
     assert done.returncode == 1, (done.stdout + done.stderr)[-4000:]  # NO-GO at configure
     assert "JWT_SECRET still holds a placeholder" in done.stdout
-    wait_for(lambda: not runner.alive(warm), "the stale warm process to exit", 60)
-    assert not (warm_process.folder() / "socket").exists()
-    assert "golive's code changed; exiting" in (warm_process.folder() / "warm.log").read_text()
+    log = (warm_process.folder() / "warm.log").read_text()
+    assert "a golive of other code or imports runs itself" in log
+    assert runner.alive(warm) and warm_process.ready()
+
+
+def test_an_edit_of_golive_code_makes_the_warm_process_stale_and_it_exits(
+    golive_home: Path, target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """golive, flows and tasks copied, and a warm process and golive importing that copy: an
+    edit of the copy (as an upgrade or a developer's change) makes the warm process stale."""
+    code = tmp_path / "code"
+    for package in warm_process.PACKAGES:
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO_ROOT / package, code / package, ignore=ignore)
+    monkeypatch.setenv("PYTHONPATH", str(code))
+    state = warm_process.ensure_running(wait=True)
+    try:
+        config_error(target)
+        report = code / "golive" / "report.py"
+        report.write_text(report.read_text() + "\n# edited\n")
+        done = run_golive("run", "soft", "--manifest", str(target), home=golive_home)
+        assert done.returncode == 1, (done.stdout + done.stderr)[-4000:]
+        assert "JWT_SECRET still holds a placeholder" in done.stdout
+        wait_for(lambda: not runner.alive(int(state["pid"])), "the stale warm process to exit", 60)
+        assert "golive's code changed; exiting" in (warm_process.folder() / "warm.log").read_text()
+        assert not (warm_process.folder() / "socket").exists()
+    finally:
+        warm_process.stop()
