@@ -15,7 +15,7 @@ import pytest
 
 from golive import prefect_server, runner
 from tests.conftest import golive_argv, golive_env
-from tests.reliability.test_crash_safety import block_in_tests, wait_for
+from tests.reliability.blocked_launches import block_in_tests, wait_for
 
 pytestmark = pytest.mark.slow
 
