@@ -3,13 +3,14 @@
 A `golive run` spends about 2.5 s importing Prefect, SQLAlchemy, alembic and golive's flows
 before its first gate; a config-error NO-GO is mostly that. The warm process imports them once
 and waits on a Unix socket in GOLIVE_HOME/warm-process/ (0700, and the peer's uid checked). A
-`golive run` or `golive resume` (the client) sends it its arguments, working folder,
-environment and its stdin, stdout and stderr (SCM_RIGHTS); the warm process forks, and the
-fork runs that command as the client would have run it in itself: the client's environment
-(Prefect's settings read again from it), its folder, its terminal. The client waits, passes on
-what it is sent (Ctrl-C to the fork's process group, as a terminal does; SIGTERM and SIGHUP to
-the fork) and exits with the fork's status. When the client dies (kill -9), the fork is killed
-too: a launch never outlives the command that started it, here as without a warm process.
+`golive run` or `golive resume` (the client) sends it its arguments, working folder, environment
+and its stdin, stdout and stderr (SCM_RIGHTS); the warm process forks, and the fork runs that
+command as the client would have run it in itself: the client's environment (Prefect's settings
+read again from it), its folder, its terminal. The client waits, passes on what it is sent
+(Ctrl-C to the fork's process group, as a terminal does; SIGTERM and SIGHUP to the fork; Ctrl-Z
+stops the fork's group with it, and `fg` continues both) and exits with the fork's status. When
+the client dies (kill -9), the fork is killed too: a launch never outlives the command that
+started it, here as without a warm process.
 
 Every launch is still a process of its own, its lock held by that pid; only the imports are
 shared. A warm process serves only clients of the same interpreter, golive code and import path
@@ -148,8 +149,22 @@ def _wait_for(pid: int, replies: Any, conn: socket.socket) -> int:
             else:
                 os.kill(pid, signum)
 
+    def pause(_signum: int, _frame: object) -> None:
+        # Ctrl-Z: the launch stops with golive. SIGSTOP: a group in a session of its own (the
+        # fork's; golive's, started by a program rather than a shell) is orphaned, and the
+        # kernel drops a SIGTSTP sent to it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    def carry_on(_signum: int, _frame: object) -> None:  # `fg`, `bg`
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGCONT)
+
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, pass_on)
+    signal.signal(signal.SIGTSTP, pause)
+    signal.signal(signal.SIGCONT, carry_on)
     with conn:
         for line in replies:
             message = json.loads(line)
@@ -341,7 +356,10 @@ def _run_in_fork(
         from flows.warm import after_fork
 
         after_fork()
-        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        try:
+            conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        except OSError:  # the client gave up waiting and runs the command itself
+            os._exit(0)
         threading.Thread(target=_die_with_client, args=(conn,), daemon=True).start()
         from golive.cli import main
 

@@ -45,6 +45,11 @@ def parent_of(pid: int) -> int:
     return int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
 
 
+def run_state(pid: int) -> str:
+    """R, S, T (stopped)...: the field after the command's name in /proc/PID/stat."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
 def test_kill_9_of_golive_kills_the_launch_the_warm_process_runs_for_it(
     launches: Launches, warm: int, target: Path, tmp_path: Path
 ) -> None:
@@ -65,13 +70,20 @@ def test_kill_9_of_golive_kills_the_launch_the_warm_process_runs_for_it(
     assert "Beginning flow run" in rerun.stdout + rerun.stderr
 
 
-def test_ctrl_c_of_golive_undoes_the_launch_the_warm_process_runs_and_exits_130(
+def test_ctrl_z_and_ctrl_c_of_golive_reach_the_launch_the_warm_process_runs(
     launches: Launches, warm: int, target: Path, tmp_path: Path
 ) -> None:
     blocked = block_after_a_go_launch(launches, target, tmp_path, "smoke")
     holder = launches.ledger().lock_holder("production")
     assert holder is not None and holder.holder_pid is not None
-    assert parent_of(holder.holder_pid) == warm
+    launch_process = holder.holder_pid
+    assert parent_of(launch_process) == warm
+    # Ctrl-Z stops golive and its launch; `fg` (SIGCONT) continues both
+    blocked.proc.send_signal(signal.SIGTSTP)
+    both = (blocked.proc.pid, launch_process)
+    wait_for(lambda: all(run_state(p) == "T" for p in both), "golive and its launch to stop")
+    blocked.proc.send_signal(signal.SIGCONT)
+    wait_for(lambda: all(run_state(p) != "T" for p in both), "golive and its launch to go on")
     blocked.proc.send_signal(signal.SIGINT)  # to golive alone: it passes Ctrl-C on
     code = blocked.proc.wait(timeout=300)
     blocked.gate.touch()
