@@ -281,20 +281,22 @@ def serve() -> NoReturn:
         try:
             request, fds = _receive(conn)
         except (OSError, ValueError) as exc:
-            print(f"warm process: a request was dropped: {exc}", file=sys.stderr)
             conn.close()
+            print(f"warm process: a request was dropped: {exc}", file=sys.stderr)
             continue
         if not request:  # `ready`'s probe: connected, sent nothing
             conn.close()
             continue
         if request.get("fingerprint") != own and fingerprint() != own:  # edited, upgraded
-            conn.sendall(b'{"stale": true}\n')
+            with contextlib.suppress(OSError):
+                conn.sendall(b'{"stale": true}\n')
             print("warm process: golive's code changed; exiting", file=sys.stderr)
             path.unlink(missing_ok=True)
             os._exit(0)
         if (request.get("fingerprint"), request.get("context")) != (own, context):
             # another golive (its own install, another import path): not ours to run
-            conn.sendall(b'{"elsewhere": true}\n')
+            with contextlib.suppress(OSError):  # a client gone meanwhile is no matter
+                conn.sendall(b'{"elsewhere": true}\n')
             print("warm process: a golive of other code or imports runs itself", file=sys.stderr)
             for fd in fds:
                 os.close(fd)
@@ -308,28 +310,35 @@ def serve() -> NoReturn:
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    """A client's request and descriptors, from a process of this user only."""
+    """A client's request and descriptors, from a process of this user only; on any failure
+    the descriptors received are closed (the warm process runs for days)."""
     conn.settimeout(REPLY_TIMEOUT_S)
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
     header, fds, _flags, _addr = socket.recv_fds(conn, HEADER.size, 3)
     if not header and not fds:
         return {}, []
-    if uid != os.getuid() or len(fds) != 3 or len(header) != HEADER.size:
+    try:
+        if uid != os.getuid() or len(fds) != 3 or len(header) != HEADER.size:
+            raise ValueError(f"refused a request from uid {uid} with {len(fds)} descriptors")
+        (size,) = HEADER.unpack(header)
+        if size > MAX_REQUEST:
+            raise ValueError(f"a request of {size} bytes")
+        payload = bytearray()
+        while len(payload) < size:
+            chunk = conn.recv(size - len(payload))
+            if not chunk:
+                raise ValueError("the client went away")
+            payload += chunk
+        request = json.loads(payload)
+        if not isinstance(request, dict):
+            raise ValueError("a request that is not an object")
+    except BaseException:
         for fd in fds:
             os.close(fd)
-        raise ValueError(f"refused a request from uid {uid} with {len(fds)} descriptors")
-    (size,) = HEADER.unpack(header)
-    if size > MAX_REQUEST:
-        raise ValueError(f"a request of {size} bytes")
-    payload = bytearray()
-    while len(payload) < size:
-        chunk = conn.recv(size - len(payload))
-        if not chunk:
-            raise ValueError("the client went away")
-        payload += chunk
+        raise
     conn.settimeout(None)
-    return json.loads(payload), fds
+    return request, fds
 
 
 def _run_in_fork(
