@@ -141,15 +141,22 @@ def test_an_edit_of_golive_code_makes_the_warm_process_stale_and_it_exits(
 def test_a_malformed_request_is_dropped_and_leaks_no_descriptor(warm: int) -> None:
     """Three descriptors and a request that is not JSON, then one that is not an object: the
     warm process drops both, says so in its log, closes what it was sent and goes on."""
-    held = len(os.listdir(f"/proc/{warm}/fd"))
+
+    def fds() -> int:
+        return len(os.listdir(f"/proc/{warm}/fd"))
+
+    counts = []
     for payload in (b"not json", b"[1, 2]"):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             with warm_process.socket_address(warm_process.folder() / "socket") as address:
                 conn.connect(address)
             socket.send_fds(conn, [warm_process.HEADER.pack(len(payload))], [0, 1, 2])
             conn.sendall(payload)
-            assert conn.recv(1) == b""  # closed without an answer
+            # Closed without an answer; by then it has closed all it had of this request (it
+            # serves one connection at a time, so earlier ones are done too).
+            assert conn.recv(1) == b""
+        counts.append(fds())
     log = warm_process.folder() / "warm.log"
     wait_for(lambda: log.read_text().count("a request was dropped") == 2, "both drops", 60)
-    assert len(os.listdir(f"/proc/{warm}/fd")) == held
+    assert counts[1] == counts[0]
     assert warm_process.ready() and runner.alive(warm)
