@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
@@ -299,7 +300,10 @@ class _QueryHandler(BaseHTTPRequestHandler):
 def serve(records: Iterable[Record]) -> Iterator[str]:
     """Serve records at a local OSV query endpoint; yields its URL, shuts down on exit."""
     server = _OsvServer(records)
-    thread = threading.Thread(target=server.serve_forever, name="osv-endpoint", daemon=True)
+    # serve_forever looks for shutdown every poll interval (0.5 s by default): every audit,
+    # and a NO-GO that stops one, waited for it as the endpoint closed.
+    serving = partial(server.serve_forever, poll_interval=0.05)
+    thread = threading.Thread(target=serving, name="osv-endpoint", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}{QUERY_PATH}"
