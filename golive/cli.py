@@ -353,10 +353,11 @@ app.command("restore")(restore_command)
 
 def start_warm_process(*, wait: bool) -> dict[str, Any] | None:
     """golive's warm process (golive.warm_process) for this GOLIVE_HOME, started if none runs
-    with the current code; None inside one (its launches are its forks)."""
+    with the current code; None inside one (its launches are its forks) or where it is turned
+    off (GOLIVE_WARM_PROCESS=off)."""
     from golive import warm_process
 
-    if os.environ.get(warm_process.IN_FORK_ENV):
+    if not warm_process.wanted():
         return None
     with prefect_server.start_lock():
         return warm_process.ensure_running(wait=wait)

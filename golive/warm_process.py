@@ -103,12 +103,15 @@ def socket_address(path: Path) -> Iterator[str]:
 # --- the client ------------------------------------------------------------------------------
 
 
+def wanted() -> bool:
+    """Whether this golive may use (and start) a warm process: not inside one, not turned off."""
+    return not os.environ.get(IN_FORK_ENV) and os.environ.get(OFF_ENV, "").lower() != "off"
+
+
 def delegate(argv: list[str]) -> int | None:
     """Run `golive ARGV` in the warm process and return its exit status; None where there is
     no usable warm process (none runs, it is stale, or it does not answer): run it here then."""
-    if not argv or argv[0] not in COMMANDS or os.environ.get(IN_FORK_ENV):
-        return None
-    if os.environ.get(OFF_ENV, "").lower() == "off":
+    if not argv or argv[0] not in COMMANDS or not wanted():
         return None
     try:
         path = folder() / "socket"

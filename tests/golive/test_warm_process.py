@@ -18,7 +18,12 @@ def test_only_launch_commands_go_to_a_warm_process_and_none_runs_without_one(
     monkeypatch.setenv("GOLIVE_HOME", str(tmp_path))
     assert warm_process.delegate(["history"]) is None
     assert warm_process.delegate(["run", "full"]) is None  # no socket: run it here
+    assert warm_process.wanted()
+    monkeypatch.setenv(warm_process.OFF_ENV, "off")
+    assert not warm_process.wanted()  # neither used nor started
+    monkeypatch.delenv(warm_process.OFF_ENV)
     monkeypatch.setenv(warm_process.IN_FORK_ENV, "1")
+    assert not warm_process.wanted()
     assert warm_process.delegate(["run", "full"]) is None  # a fork never sends it on
 
 
