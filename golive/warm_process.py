@@ -207,7 +207,9 @@ def start() -> dict[str, Any]:
     the caller holds golive.prefect_server's start lock. Returns its state."""
     home = private_dir(folder())
     mark = runner.new_mark()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # GOLIVE_HOME made absolute: it runs in its own folder (`.golive`, the default, would be
+    # read from there).
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "GOLIVE_HOME": str(settings.home())}
     env.pop(IN_FORK_ENV, None)
     proc = runner.start(
         [sys.executable, "-m", "golive.warm_process"],

@@ -59,3 +59,18 @@ def test_the_fingerprint_is_the_code_and_the_import_context_the_rest(
     monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "CRITICAL")  # read when Prefect is imported
     assert warm_process.import_context() != context
     assert warm_process.fingerprint() == code
+
+
+def test_a_warm_process_of_the_default_relative_golive_home_starts_and_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """GOLIVE_HOME unset is `.golive` in the working folder (as in `make demo`); the warm
+    process runs in a folder of its own and must still find its socket's folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOLIVE_HOME", raising=False)
+    try:
+        state = warm_process.ensure_running(wait=True)
+        assert (tmp_path / ".golive" / "warm-process" / "socket").exists()
+        assert warm_process.read_state() == {**state, "fingerprint": warm_process.fingerprint()}
+    finally:
+        warm_process.stop()
