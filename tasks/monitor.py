@@ -83,12 +83,13 @@ def planned_targets(ctx: LaunchContext) -> tuple[list[Service], Targets] | None:
     will start (the id computed from the sources, as build does), where nothing runs and no
     proxy routes; else None.
 
-    Prometheus passes a changed target list to its scrapers only every 5 seconds (its discovery
-    throttle): given at build (`targets_ahead`), the list still reached them up to 5 s later,
-    seconds after deploy, and that was monitor-gate time. Given in Hour 1, they are scraped
-    (down) until deploy and the monitor gate waits for one scrape. Only in a rehearsal: its
-    Prometheus goes with it, while a production one would keep minutes of `up == 0` for a release
-    not yet deployed (and fire its alerts on them).
+    Prometheus passes discovered targets on to its scrapers on 5-second ticks from its start
+    (its discovery throttle): a list given at build (`targets_ahead`) could reach them seconds
+    after deploy, all of it monitor-gate time. Given at start, they are scraped (down) from the
+    first ticks on, and a rehearsal whose Hour 1 and deploy outlast those finds them scraped
+    already: the monitor gate waits for one scrape.
+    Only in a rehearsal: its Prometheus goes with it, while a production one would keep
+    minutes of `up == 0` for a release not yet deployed (and fire its alerts on them).
     """
     if not ctx.rehearsal or ctx.proxy() is not None or ctx.backend().running():
         return None
