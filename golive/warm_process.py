@@ -293,16 +293,16 @@ def serve() -> NoReturn:
             conn.close()
             continue
         if request.get("fingerprint") != own and fingerprint() != own:  # edited, upgraded
+            print("warm process: golive's code changed; exiting", file=sys.stderr)
             with contextlib.suppress(OSError):
                 conn.sendall(b'{"stale": true}\n')
-            print("warm process: golive's code changed; exiting", file=sys.stderr)
             path.unlink(missing_ok=True)
             os._exit(0)
         if (request.get("fingerprint"), request.get("context")) != (own, context):
             # another golive (its own install, another import path): not ours to run
+            print("warm process: a golive of other code or imports runs itself", file=sys.stderr)
             with contextlib.suppress(OSError):  # a client gone meanwhile is no matter
                 conn.sendall(b'{"elsewhere": true}\n')
-            print("warm process: a golive of other code or imports runs itself", file=sys.stderr)
             for fd in fds:
                 os.close(fd)
             conn.close()
