@@ -56,6 +56,8 @@ REPLY_TIMEOUT_S = 30  # for the fork's pid: the warm process only forks, then an
 MAX_REQUEST = 8 << 20
 HEADER = struct.Struct("!Q")  # the request's length, sent with the three descriptors
 PACKAGES = ("golive", "flows", "tasks")
+# Read by Python once, at start: a golive that sets them otherwise runs its command itself.
+STARTUP_KEYS = frozenset({"LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8"})
 
 
 def folder() -> Path:
@@ -78,10 +80,12 @@ def fingerprint() -> str:
 def import_context() -> str:
     """What else decides what a process has imported: the import path (PYTHONPATH among it;
     not the first entry, the script's folder or the working folder, which differ between golive
-    and the warm process), and Prefect's logging settings (it configures logging when imported).
+    and the warm process), Prefect's logging settings (it configures logging when imported) and
+    what Python reads once at start (the locale and encoding of stdout and stderr).
     A golive whose context differs runs its command itself; the warm process serves others."""
     digest = hashlib.sha256("\0".join(sys.path[1:]).encode())
-    for key in sorted(k for k in os.environ if k.startswith("PREFECT_LOGGING_")):
+    keys = [k for k in os.environ if k.startswith("PREFECT_LOGGING_") or k in STARTUP_KEYS]
+    for key in sorted(keys):
         digest.update(f"\0{key}={os.environ[key]}".encode())
     return digest.hexdigest()
 
@@ -364,6 +368,7 @@ def _run_in_fork(
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update({**request["env"], IN_FORK_ENV: "1"})
+        time.tzset()  # the command's TZ for local times (Prefect's log lines)
         sys.argv = ["golive", *request["argv"]]
         if sys.stdout.isatty() and isinstance(sys.stdout, io.TextIOWrapper):
             sys.stdout.reconfigure(line_buffering=True)  # as Python sets up a terminal

@@ -59,6 +59,9 @@ def test_the_fingerprint_is_the_code_and_the_import_context_the_rest(
     monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "CRITICAL")  # read when Prefect is imported
     assert warm_process.import_context() != context
     assert warm_process.fingerprint() == code
+    monkeypatch.undo()
+    monkeypatch.setenv("PYTHONIOENCODING", "latin-1")  # read when Python starts
+    assert warm_process.import_context() != context
 
 
 def test_a_warm_process_of_the_default_relative_golive_home_starts_and_answers(
