@@ -50,7 +50,7 @@ from golive.files import private_dir, write_private
 
 COMMANDS = frozenset({"run", "resume"})  # the commands that run a launch flow
 IN_FORK_ENV = "GOLIVE_IN_WARM_PROCESS"  # set in a fork: it runs the command, never sends it on
-OFF_ENV = "GOLIVE_WARM_PROCESS"  # "off": every command runs in itself
+OFF_ENV = "GOLIVE_WARM_PROCESS"  # "off": every command runs in itself; or a folder (`folder`)
 READY_TIMEOUT_S = 120  # importing Prefect on a busy machine
 REPLY_TIMEOUT_S = 30  # for the fork's pid: the warm process only forks, then answers
 MAX_REQUEST = 8 << 20
@@ -61,6 +61,11 @@ STARTUP_KEYS = frozenset({"LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYT
 
 
 def folder() -> Path:
+    """The warm process's folder: GOLIVE_HOME/warm-process, or the one GOLIVE_WARM_PROCESS
+    names (several GOLIVE_HOMEs may share one warm process: it serves any)."""
+    chosen = os.environ.get(OFF_ENV, "")
+    if chosen and chosen.lower() != "off":
+        return Path(chosen).resolve()
     return settings.home() / "warm-process"
 
 

@@ -29,6 +29,7 @@ import pytest
 from golive.backends import BackendError, images
 from golive.gates.outputs import BuildOutput, BuiltRelease, GateOutput
 from golive.results import GateResult
+from golive.warm_process import OFF_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "azora"
@@ -136,8 +137,7 @@ class SessionServer:
     @classmethod
     def url(cls) -> str:
         if cls.api_url is None:
-            # No warm process: the tests' launches run in GOLIVE_HOMEs of their own.
-            done = cls.golive_server("start", "--no-warm")
+            done = cls.golive_server("start")  # and the warm process golive_env sends launches to
             assert done.returncode == 0, f"golive server start: {done.stdout}{done.stderr}"
             state = cls.home() / "prefect-server" / "state.json"
             cls.api_url = f"http://127.0.0.1:{json.loads(state.read_text())['port']}/api"
@@ -170,6 +170,9 @@ def golive_env(home: Path | None, env: dict[str, str] | None = None) -> dict[str
     child = {**os.environ, **(env or {})}
     if "PREFECT_API_URL" not in (env or {}):
         child["PREFECT_API_URL"] = SessionServer.url()
+    # Its launches run in the session's warm process (Prefect imported once), unless `env`
+    # says otherwise (GOLIVE_WARM_PROCESS=off: golive runs them itself).
+    child.setdefault(OFF_ENV, str(SessionServer.home() / "warm-process"))
     if home is not None:
         (home / "prefect").mkdir(parents=True, exist_ok=True)
         child |= {

@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -56,21 +56,32 @@ def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 300) -
         time.sleep(0.2)
 
 
+def launches_with(target: Path, home: Path, env: dict[str, str]) -> Iterator[Launches]:
+    """For a fixture: Launches of `golive` with `env`, every one started killed at the end."""
+    runs = Launches(target, home, env)
+    yield runs
+    for proc in runs.started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 class Launches:
     """`golive run soft` in processes of their own, against one GOLIVE_HOME."""
 
-    def __init__(self, target: Path, home: Path) -> None:
-        self.target, self.home = target, home
+    def __init__(self, target: Path, home: Path, env: dict[str, str] | None = None) -> None:
+        self.target, self.home, self.env = target, home, env
         self.db = f"sqlite:///{home / 'environments' / 'production' / 'data' / 'azora.db'}"
         self.started: list[subprocess.Popen[str]] = []
 
     def run(self) -> subprocess.CompletedProcess[str]:
-        return run_golive("run", "soft", "--manifest", str(self.target), home=self.home)
+        return run_golive(
+            "run", "soft", "--manifest", str(self.target), home=self.home, env=self.env
+        )
 
     def start(self, log: Path) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
             golive_argv("run", "soft", "--manifest", str(self.target)),
-            env=golive_env(self.home),
+            env=golive_env(self.home, self.env),
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             text=True,

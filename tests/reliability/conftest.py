@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.blocked_launches import Launches
+from golive.warm_process import OFF_ENV
+from tests.reliability.blocked_launches import Launches, launches_with
 
 
 @pytest.fixture
 def launches(target: Path, golive_home: Path) -> Iterator[Launches]:
-    runs = Launches(target, golive_home)
-    yield runs
-    for proc in runs.started:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    """Launches of a golive that runs them itself (not in the test session's warm process):
+    what is killed or interrupted is golive's own process."""
+    yield from launches_with(target, golive_home, {OFF_ENV: "off"})

@@ -14,10 +14,14 @@ from pathlib import Path
 import pytest
 
 from golive import prefect_server, runner
+from golive.warm_process import OFF_ENV
 from tests.conftest import golive_argv, golive_env
 from tests.reliability.blocked_launches import block_in_tests, wait_for
 
 pytestmark = pytest.mark.slow
+
+# golive runs the launch itself: the temporary server is its child (not a warm process's fork's).
+IN_ITSELF = {OFF_ENV: "off"}
 
 
 def running(pid: int) -> bool:
@@ -57,7 +61,7 @@ def test_kill_9_of_a_temporary_server_run_leaves_no_server(
     with log.open("w") as out:
         golive = subprocess.Popen(
             argv,
-            env=golive_env(golive_home),
+            env=golive_env(golive_home, IN_ITSELF),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -88,7 +92,7 @@ def test_a_temporary_server_run_ends_with_its_server_stopped_and_nothing_lost(
 ) -> None:
     done = subprocess.run(
         golive_argv("run", "soft", "--rehearsal", "--temporary-server", "--manifest", str(target)),
-        env=golive_env(golive_home),
+        env=golive_env(golive_home, IN_ITSELF),
         capture_output=True,
         text=True,
         timeout=900,

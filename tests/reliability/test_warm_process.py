@@ -27,10 +27,21 @@ from tests.reliability.blocked_launches import (
     assert_interrupted_and_undone,
     assert_recovered_and_go,
     block_after_a_go_launch,
+    launches_with,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
+
+
+def own_warm_process(home: Path) -> dict[str, str]:
+    """The environment that sends a golive to the test's warm process (not the session's)."""
+    return {warm_process.OFF_ENV: str(home / "warm-process")}
+
+
+@pytest.fixture
+def launches(target: Path, golive_home: Path) -> Iterator[Launches]:
+    yield from launches_with(target, golive_home, own_warm_process(golive_home))
 
 
 @pytest.fixture
@@ -104,7 +115,8 @@ def test_a_golive_of_other_imports_runs_its_launch_itself_and_the_warm_process_g
     level = "ERROR" if os.environ.get("PREFECT_LOGGING_LEVEL") == "WARNING" else "WARNING"
     done = run_golive(
         "run", "soft", "--manifest", str(target), home=golive_home,
-        env={"PREFECT_LOGGING_LEVEL": level},  # Prefect's logging is set up as it is imported
+        # Prefect's logging is set up as it is imported
+        env={"PREFECT_LOGGING_LEVEL": level, **own_warm_process(golive_home)},
     )  # fmt: skip
     assert done.returncode == 1, (done.stdout + done.stderr)[-4000:]  # NO-GO at configure
     assert "JWT_SECRET still holds a placeholder" in done.stdout
@@ -128,7 +140,10 @@ def test_an_edit_of_golive_code_makes_the_warm_process_stale_and_it_exits(
         config_error(target)
         report = code / "golive" / "report.py"
         report.write_text(report.read_text() + "\n# edited\n")
-        done = run_golive("run", "soft", "--manifest", str(target), home=golive_home)
+        done = run_golive(
+            "run", "soft", "--manifest", str(target), home=golive_home,
+            env=own_warm_process(golive_home),
+        )  # fmt: skip
         assert done.returncode == 1, (done.stdout + done.stderr)[-4000:]
         assert "JWT_SECRET still holds a placeholder" in done.stdout
         wait_for(lambda: not runner.alive(int(state["pid"])), "the stale warm process to exit", 60)
