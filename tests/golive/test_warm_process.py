@@ -19,6 +19,9 @@ def test_only_launch_commands_go_to_a_warm_process_and_none_runs_without_one(
     assert warm_process.delegate(["history"]) is None
     assert warm_process.delegate(["run", "full"]) is None  # no socket: run it here
     assert warm_process.wanted()
+    assert warm_process.folder() == tmp_path / "warm-process"
+    monkeypatch.setenv(warm_process.OFF_ENV, str(tmp_path / "shared"))  # another home's
+    assert warm_process.wanted() and warm_process.folder() == tmp_path / "shared"
     monkeypatch.setenv(warm_process.OFF_ENV, "off")
     assert not warm_process.wanted()  # neither used nor started
     monkeypatch.delenv(warm_process.OFF_ENV)
