@@ -392,12 +392,13 @@ def _run_in_fork(
             status = 0
         except SystemExit as exc:
             status = finish(exc.code)
-        conn.sendall(json.dumps({"exit": status}).encode() + b"\n")
-    except KeyboardInterrupt:  # Ctrl-C before the launch began: nothing to undo
+    except KeyboardInterrupt:  # Ctrl-C outside the launch flow (which undoes its own)
         status = 130
     except BaseException:  # a fork must never return into the warm process's loop
         with contextlib.suppress(Exception):
             traceback.print_exc()  # as a golive that ran the command itself would
+    with contextlib.suppress(OSError):  # the client, if it is still there
+        conn.sendall(json.dumps({"exit": status}).encode() + b"\n")
     os._exit(status)
 
 
