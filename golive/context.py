@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy.engine import make_url
 
 from golive import manifest as manifest_mod
-from golive import rehearsal, settings
+from golive import ports, rehearsal, settings
 from golive.backends import DeployBackend, open_backend
 from golive.database_url import DatabaseUrl
 from golive.envfile import Redactor, read_env, resolve_database_url
@@ -142,6 +142,7 @@ class LaunchContext:
         """Make this rehearsal's own database and choose its ports (idempotent)."""
         raw = read_env(self.manifest.path(self.manifest.env.production))
         moved = self.rehearsal_ports()
+        ports.hold(moved.values())  # until deploy starts their services (a resumed launch too)
         lines = [f"rehearsal ports: {', '.join(f'{a}->{b}' for a, b in moved.items())}"]
         production = self.production_database_url(raw)
         if production:
@@ -215,6 +216,7 @@ class LaunchContext:
         stop_proxy(self.environment_dir)
         self.backend().stop_all()
         stop_prometheus(self.environment_dir)
+        ports.let_go(rehearsal.saved_ports(self.environment_dir).values())  # never started
         with contextlib.suppress(Exception):  # gone already, or never made: nothing to drop
             rehearsal.drop_database(self.database_url())
         logs = self.environment_dir / "logs"

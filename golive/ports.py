@@ -8,12 +8,20 @@ machine can take that port, and the service then fails with "address already in 
 come from IANA's dynamic range (49152-65535, never assigned to a service) with the kernel's
 ephemeral range taken out, where only another listener can collide; the OS's choice only where
 no such port is left (a kernel whose ephemeral range covers the whole dynamic range).
+
+Another listener can still take a port in that window: another launch, Prometheus or a test
+choosing the same free port. So a port chosen long before its listener starts (a rehearsal's
+service ports, chosen before Hour 1) is held: its socket stays bound, never listening, so every
+other bind of it fails (every chooser here tries binding first and moves on), while a connection
+to it is refused as to a free port. Whoever starts its listener lets it go just before.
 """
 
 from __future__ import annotations
 
 import random
 import socket
+import threading
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -25,6 +33,9 @@ TRIES_PER_PORT = 50
 # The OS's randomness, not the random module's: a process that seeds that one (a test runner
 # giving every worker the same seed) would make concurrent processes pick the same ports.
 _PICK = random.SystemRandom()
+# Ports this process holds for a listener that starts later, with their bound sockets.
+_HELD: dict[int, socket.socket] = {}
+_HELD_LOCK = threading.Lock()
 
 
 def ephemeral(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
@@ -50,17 +61,21 @@ def candidates(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
 
 def _bound(stack: ExitStack, port: int) -> socket.socket | None:
     """A socket bound to 127.0.0.1:port, kept open by stack, or None when the port is taken."""
-    sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError:
+        sock.close()
         return None
-    return sock
+    return stack.enter_context(sock)
 
 
-def free_ports(count: int, ephemeral_range: Path = EPHEMERAL_RANGE) -> list[int]:
+def free_ports(
+    count: int, ephemeral_range: Path = EPHEMERAL_RANGE, hold: bool = False
+) -> list[int]:
     """`count` distinct ports nobody is bound to now. Each stays bound until all are chosen, so
-    none is chosen twice; they are free again when this returns, for the listeners to take."""
+    none is chosen twice; they are free again when this returns, for the listeners to take, or
+    with `hold` kept bound until `let_go`."""
     pool = candidates(ephemeral_range)
     chosen: list[int] = []
     with ExitStack() as stack:
@@ -71,9 +86,45 @@ def free_ports(count: int, ephemeral_range: Path = EPHEMERAL_RANGE) -> list[int]
                 sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
                 sock.bind(("127.0.0.1", 0))
             chosen.append(int(sock.getsockname()[1]))
+            if hold:
+                with _HELD_LOCK:
+                    _HELD[chosen[-1]] = sock
+        if hold:
+            stack.pop_all()  # the held sockets stay open
     return chosen
 
 
 def free_port() -> int:
     """One port nobody is bound to now (see free_ports)."""
     return free_ports(1)[0]
+
+
+def hold(ports: Iterable[int]) -> None:
+    """Hold those of `ports` that nobody is bound to now (see the module's docstring); a port
+    already held or taken is left as it is."""
+    for port in ports:
+        with _HELD_LOCK:
+            if port in _HELD:
+                continue
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                sock.close()
+                continue
+            _HELD[port] = sock
+
+
+def let_go(ports: Iterable[int]) -> None:
+    """Unbind the held ones of `ports`, for their listener to bind now."""
+    for port in ports:
+        with _HELD_LOCK:
+            sock = _HELD.pop(port, None)
+        if sock is not None:
+            sock.close()
+
+
+def held() -> set[int]:
+    """The ports this process holds."""
+    with _HELD_LOCK:
+        return set(_HELD)

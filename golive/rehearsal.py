@@ -123,17 +123,23 @@ def drop_database(rehearsal_url: str) -> None:
 
 
 def ports(environment_dir: Path, production_ports: dict[str, int]) -> dict[str, int]:
-    """The rehearsal's port for each service: chosen free once, then read back."""
-    path = environment_dir / PORTS_FILE
-    try:
-        saved = {k: int(v) for k, v in json.loads(path.read_text()).items()}
-        if set(saved) >= set(production_ports):
-            return saved
-    except (OSError, ValueError):
-        pass
-    chosen = dict(zip(production_ports, free_ports(len(production_ports)), strict=True))
-    write_private(path, json.dumps(chosen))
+    """The rehearsal's port for each service: chosen free once (and held, see golive.ports),
+    then read back."""
+    saved = saved_ports(environment_dir)
+    if set(saved) >= set(production_ports):
+        return saved
+    chosen = dict(zip(production_ports, free_ports(len(production_ports), hold=True), strict=True))
+    write_private(environment_dir / PORTS_FILE, json.dumps(chosen))
     return chosen
+
+
+def saved_ports(environment_dir: Path) -> dict[str, int]:
+    """The rehearsal's ports chosen so far, by service ({} when none were)."""
+    try:
+        saved = json.loads((environment_dir / PORTS_FILE).read_text())
+        return {k: int(v) for k, v in saved.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def follow_ports(values: dict[str, str], moved: dict[int, int]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from golive.backends import images
 from golive.backends.interface import BackendError, BackendKind, record_kind, service_of
 from golive.files import append_private, private_dir
 from golive.manifest import Service
+from golive.ports import let_go
 
 LABEL = images.LABEL_PREFIX
 
@@ -82,6 +83,7 @@ class DockerBackend:
         data = self.environment_dir / "data"
         private_dir(data)
         record_kind(self.environment_dir, self.kind)
+        let_go([service.port])  # host networking: the container binds it
         try:
             self.engine.containers.run(
                 tag,

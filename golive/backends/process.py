@@ -11,7 +11,7 @@ import json
 import shlex
 from pathlib import Path
 
-from golive import runner
+from golive import ports, runner
 from golive.backends.interface import BackendKind, record_kind
 from golive.files import append_private, write_private
 from golive.manifest import Service
@@ -50,6 +50,7 @@ class ProcessBackend:
             log.write(f"{START_MARK} {release_id}\n".encode())
         mark = runner.new_mark()
         env = runner.child_env(env, python=self.python)
+        ports.let_go([service.port])
         proc = runner.start(argv, cwd=release_path, env=env, log_path=log_path, mark=mark)
         self._children[service.name] = proc
         state = {"pid": proc.pid, "release_id": release_id, "port": service.port, "mark": mark}

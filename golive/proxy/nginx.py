@@ -24,7 +24,7 @@ import httpx
 from golive import runner
 from golive.errors import ToolError
 from golive.files import private_dir, write_private
-from golive.ports import free_port
+from golive.ports import free_port, let_go
 from golive.proxy.interface import ProxyError, ProxyKind, RouteTable, proxy_dir
 
 STATE_FILE = "nginx.json"
@@ -132,6 +132,7 @@ class NginxProxy:
         if not test.ok:
             raise ProxyError(f"nginx refused its config {self.conf}: {test.tail(2)}")
         old: set[int] = set()
+        let_go(route.public_port for route in table.services.values())
         if state is None:
             self._start(control, generation)
         else:

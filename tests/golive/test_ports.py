@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from golive import rehearsal
-from golive.ports import DYNAMIC, candidates, ephemeral, free_ports
+from golive.health import port_in_use
+from golive.ports import DYNAMIC, candidates, ephemeral, free_ports, held, hold, let_go
 from tests.conftest import missing
 
 
@@ -90,6 +91,8 @@ def test_a_rehearsals_ports_are_chosen_outside_the_ephemeral_range(tmp_path: Pat
     assert len(set(moved.values())) == 3
     assert not any(port in kernel for port in moved.values())
     assert rehearsal.ports(tmp_path, {"api": 18101}) == moved  # read back, not chosen again
+    assert set(moved.values()) <= held()  # until their services start
+    let_go(moved.values())
 
 
 def test_seeding_the_random_module_does_not_repeat_the_choice() -> None:
@@ -98,3 +101,42 @@ def test_seeding_the_random_module_does_not_repeat_the_choice() -> None:
     first = free_ports(5)
     random.seed(1234)
     assert free_ports(5) != first
+
+
+def binds_as_a_web_server(port: int) -> bool:
+    """Whether a server (SO_REUSEADDR, as uvicorn and nginx set it) could listen on port."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        sock.listen()
+        return True
+
+
+def test_a_held_port_refuses_every_listener_until_let_go() -> None:
+    chosen = free_ports(2, hold=True)
+    try:
+        assert set(chosen) <= held()
+        for port in chosen:
+            assert not binds_as_a_web_server(port)
+            assert not port_in_use(port), "deploy's check must see it free: nothing answers"
+    finally:
+        let_go(chosen)
+    assert not set(chosen) & held()
+    assert all(binds_as_a_web_server(port) for port in chosen)
+
+
+def test_hold_takes_only_free_ports_and_keeps_held_ones() -> None:
+    free, taken = free_ports(2)
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", taken))
+        hold([free, taken])
+        hold([free])  # held already: nothing changes
+        try:
+            assert free in held() and taken not in held()
+            assert not binds_as_a_web_server(free)
+        finally:
+            let_go([free, taken])
+    assert binds_as_a_web_server(free)
