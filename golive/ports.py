@@ -14,13 +14,21 @@ choosing the same free port. So a port chosen long before its listener starts (a
 service ports, chosen before Hour 1) is held: its socket stays bound, never listening, so every
 other bind of it fails (every chooser here tries binding first and moves on), while a connection
 to it is refused as to a free port. Whoever starts its listener lets it go just before.
+
+That leaves the moments between a port's release (or its choice, for a listener started at
+once) and its listener's bind, a second or two for a Python service to import. So every chosen
+or let-go port is also claimed for CLAIM_S seconds, in a folder every golive of this user on the
+machine reads: no other golive (another launch, a test run beside it) chooses a claimed port.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import socket
+import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,6 +41,11 @@ TRIES_PER_PORT = 50
 # The OS's randomness, not the random module's: a process that seeds that one (a test runner
 # giving every worker the same seed) would make concurrent processes pick the same ports.
 _PICK = random.SystemRandom()
+# How long a claim keeps other golives from choosing a port: far more than a listener takes to
+# bind it once started.
+CLAIM_S = 60.0
+# Where the claims are: one empty file per port, its mtime when it was claimed.
+CLAIMS = Path(tempfile.gettempdir()) / f"golive-ports-{os.getuid()}"
 # Ports this process holds for a listener that starts later, with their bound sockets.
 _HELD: dict[int, socket.socket] = {}
 _HELD_LOCK = threading.Lock()
@@ -60,14 +73,53 @@ def candidates(ephemeral_range: Path = EPHEMERAL_RANGE) -> range | None:
 
 
 def _bound(stack: ExitStack, port: int) -> socket.socket | None:
-    """A socket bound to 127.0.0.1:port, kept open by stack, or None when the port is taken."""
+    """A socket bound to 127.0.0.1:port, kept open by stack, or None when the port is taken or
+    another golive claimed it."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError:
         sock.close()
         return None
+    if not claim(port):
+        sock.close()
+        return None
     return stack.enter_context(sock)
+
+
+def _claims_dir() -> Path | None:
+    """The claims' folder, made private; None when it is not ours (then nothing is claimed)."""
+    try:
+        CLAIMS.mkdir(mode=0o700, exist_ok=True)
+        info = CLAIMS.lstat()
+    except OSError:
+        return None
+    return CLAIMS if info.st_uid == os.getuid() and CLAIMS.is_dir() else None
+
+
+def claim(port: int, renew: bool = False) -> bool:
+    """Claim port for a listener about to bind it: False when another golive claimed it within
+    CLAIM_S seconds (unless `renew`: its claimer claims it again, for the time it takes now)."""
+    folder = _claims_dir()
+    if folder is None:
+        return True
+    path = folder / str(port)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+    except FileExistsError:
+        pass
+    except OSError:
+        return True  # claims cannot be written: choose as without them
+    try:
+        if not renew and time.time() - path.stat().st_mtime < CLAIM_S:
+            return False
+        os.utime(path)
+    except FileNotFoundError:  # released meanwhile: free to claim
+        return claim(port, renew)
+    except OSError:
+        return True
+    return True
 
 
 def free_ports(
@@ -122,6 +174,7 @@ def let_go(ports: Iterable[int]) -> None:
             sock = _HELD.pop(port, None)
         if sock is not None:
             sock.close()
+            claim(port, renew=True)
 
 
 def held() -> set[int]:

@@ -5,16 +5,28 @@ choice and its bind, "address already in use"."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from golive import rehearsal
+from golive import ports, rehearsal
 from golive.health import port_in_use
-from golive.ports import DYNAMIC, candidates, ephemeral, free_ports, held, hold, let_go
+from golive.ports import (
+    CLAIM_S,
+    DYNAMIC,
+    candidates,
+    claim,
+    ephemeral,
+    free_ports,
+    held,
+    hold,
+    let_go,
+)
 from tests.conftest import missing
 
 
@@ -140,3 +152,46 @@ def test_hold_takes_only_free_ports_and_keeps_held_ones() -> None:
         finally:
             let_go([free, taken])
     assert binds_as_a_web_server(free)
+
+
+@pytest.fixture
+def claims(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A claims folder of the test's own, so its claims keep no other test from a port."""
+    folder = tmp_path / "claims"
+    monkeypatch.setattr(ports, "CLAIMS", folder)
+    return folder
+
+
+def age(claims: Path, port: int, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(claims / str(port), (then, then))
+
+
+def test_a_claim_keeps_other_golives_from_a_port_for_a_while(claims: Path) -> None:
+    assert claim(64999)
+    assert not claim(64999), "claimed a moment ago"
+    assert claim(64999, renew=True)
+    age(claims, 64999, CLAIM_S + 1)
+    assert claim(64999), "an old claim lapses"
+    assert not claim(64999)
+    assert oct(claims.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_a_port_another_golive_claimed_is_never_chosen(claims: Path, tmp_path: Path) -> None:
+    """Every candidate but a few claimed (chosen a moment ago, not yet bound by its listener):
+    none of those is chosen, though all are free to bind."""
+    narrow = kernel_range(tmp_path, 32768, DYNAMIC.stop - 1 - 512)
+    pool = candidates(narrow)
+    assert pool is not None
+    claimed = set(list(pool)[:-5])
+    for port in claimed:
+        assert claim(port)
+    chosen = free_ports(5, narrow)
+    assert len(set(chosen)) == 5 and not claimed & set(chosen)
+
+
+def test_letting_a_held_port_go_claims_it_again_for_its_listener(claims: Path) -> None:
+    (port,) = free_ports(1, hold=True)
+    age(claims, port, CLAIM_S + 1)  # held for a long Hour 1
+    let_go([port])
+    assert not claim(port), "just let go: its listener binds it now"
