@@ -359,8 +359,7 @@ def start_warm_process(*, wait: bool) -> dict[str, Any] | None:
 
     if not warm_process.wanted():
         return None
-    with prefect_server.start_lock():
-        return warm_process.ensure_running(wait=wait)
+    return warm_process.ensure_running(wait=wait)
 
 
 @server_app.command("start")
@@ -381,8 +380,7 @@ def server_stop() -> None:
     """Stop the local Prefect server, everything it started, and the warm process."""
     from golive import warm_process
 
-    with prefect_server.start_lock():
-        warm = warm_process.stop()
+    warm = warm_process.stop()
     if warm is not None:
         console().print(f"stopped the warm process (pid {warm['pid']})", highlight=False)
     state = prefect_server.stop_managed()

@@ -10,6 +10,7 @@ a service, pg_dump or locust writes is private too.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import stat
@@ -98,3 +99,15 @@ def copy_tree_private(src: Path, dest: Path, redact: Callable[[str], str] | None
     for path in sorted(src.rglob("*")):
         if path.is_file():
             copy_private(path, dest / path.relative_to(src), redact)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Held by one process at a time (a private lock file, flock'd): released when the file is
+    closed, so even when its holder crashes."""
+    handle = os.open(private_file(path), os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)

@@ -17,7 +17,6 @@ nothing for it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 from golive import runner, settings
 from golive.errors import OperationFailed
-from golive.files import private_dir, write_private
+from golive.files import exclusive_lock, private_dir, write_private
 from golive.ports import free_port
 
 API_ENV = "PREFECT_API_URL"
@@ -130,13 +129,8 @@ def read_state() -> ServerState | None:
 @contextlib.contextmanager
 def start_lock() -> Iterator[None]:
     """Held while a server is looked for and started: one start at a time per GOLIVE_HOME."""
-    path = private_dir(server_dir()) / "start.lock"
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, even on a crash
+    with exclusive_lock(private_dir(server_dir()) / "start.lock"):
         yield
-    finally:
-        os.close(handle)
 
 
 def ensure_running() -> ServerState:

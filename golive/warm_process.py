@@ -46,7 +46,7 @@ from typing import Any, NoReturn
 from golive import runner, settings
 from golive.errors import GoliveError, OperationFailed
 from golive.exiting import finish
-from golive.files import private_dir, write_private
+from golive.files import exclusive_lock, private_dir, write_private
 
 COMMANDS = frozenset({"run", "resume"})  # the commands that run a launch flow
 IN_FORK_ENV = "GOLIVE_IN_WARM_PROCESS"  # set in a fork: it runs the command, never sends it on
@@ -213,7 +213,7 @@ def ready() -> bool:
 
 def start() -> dict[str, Any]:
     """Start a warm process detached (its own session: it outlives this golive on purpose);
-    the caller holds golive.prefect_server's start lock. Returns its state."""
+    the caller holds the start lock (ensure_running). Returns its state."""
     home = private_dir(folder())
     mark = runner.new_mark()
     # GOLIVE_HOME made absolute: it runs in its own folder (`.golive`, the default, would be
@@ -246,13 +246,14 @@ def wait_ready(state: dict[str, Any], timeout_s: float = READY_TIMEOUT_S) -> Non
 
 def ensure_running(*, wait: bool) -> dict[str, Any]:
     """The warm process: a running one whose code is current, else a new one (waited for when
-    `wait`). The caller holds golive.prefect_server's start lock."""
-    state = read_state()
-    if state is not None and state.get("fingerprint") not in (None, fingerprint()):
-        runner.stop_group(int(state["pid"]))
-        state = None
-    if state is None:
-        state = start()
+    `wait`). One golive at a time looks and starts (several GOLIVE_HOMEs may share one)."""
+    with exclusive_lock(private_dir(folder()) / "start.lock"):
+        state = read_state()
+        if state is not None and state.get("fingerprint") not in (None, fingerprint()):
+            runner.stop_group(int(state["pid"]))
+            state = None
+        if state is None:
+            state = start()
     if wait:
         wait_ready(state)
     return state
@@ -260,12 +261,15 @@ def ensure_running(*, wait: bool) -> dict[str, Any]:
 
 def stop() -> dict[str, Any] | None:
     """Stop the warm process (the launches it runs go on: they are sessions of their own)."""
-    state = read_state()
-    if state is not None:
-        runner.stop_group(int(state["pid"]))
-    for name in ("state.json", "socket"):
-        with contextlib.suppress(FileNotFoundError):
-            (folder() / name).unlink()
+    if not folder().is_dir():
+        return None
+    with exclusive_lock(private_dir(folder()) / "start.lock"):
+        state = read_state()
+        if state is not None:
+            runner.stop_group(int(state["pid"]))
+        for name in ("state.json", "socket"):
+            with contextlib.suppress(FileNotFoundError):
+                (folder() / name).unlink()
     return state
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from golive import warm_process
+from golive.files import exclusive_lock
 
 
 def test_only_launch_commands_go_to_a_warm_process_and_none_runs_without_one(
@@ -78,5 +80,27 @@ def test_a_warm_process_of_the_default_relative_golive_home_starts_and_answers(
         state = warm_process.ensure_running(wait=True)
         assert (tmp_path / ".golive" / "warm-process" / "socket").exists()
         assert warm_process.read_state() == {**state, "fingerprint": warm_process.fingerprint()}
+    finally:
+        warm_process.stop()
+
+
+def test_golives_of_two_homes_sharing_a_warm_process_start_it_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whoever starts it holds its folder's lock (not its GOLIVE_HOME's): a golive of another
+    home waits, then finds it running."""
+    shared = tmp_path / "shared"
+    monkeypatch.setenv(warm_process.OFF_ENV, str(shared))
+    monkeypatch.setenv("GOLIVE_HOME", str(tmp_path / "one"))
+    started: list[dict[str, object]] = []
+    other = threading.Thread(target=lambda: started.append(warm_process.ensure_running(wait=True)))
+    try:
+        with exclusive_lock(shared / "start.lock"):
+            other.start()
+            other.join(timeout=1.0)
+            assert other.is_alive() and not (shared / "state.json").exists()
+        other.join()
+        monkeypatch.setenv("GOLIVE_HOME", str(tmp_path / "two"))
+        assert warm_process.ensure_running(wait=True)["pid"] == started[0]["pid"]
     finally:
         warm_process.stop()
