@@ -17,8 +17,9 @@ to it is refused as to a free port. Whoever starts its listener lets it go just 
 
 That leaves the moments between a port's release (or its choice, for a listener started at
 once) and its listener's bind, a second or two for a Python service to import. So every chosen
-or let-go port is also claimed for CLAIM_S seconds, in a folder every golive of this user on the
-machine reads: no other golive (another launch, a test run beside it) chooses a claimed port.
+port, and every port a listener is started on, is also claimed for CLAIM_S seconds, in a folder
+every golive of this user on the machine reads: no other golive (another launch, a test run
+beside it) chooses a claimed port.
 """
 
 from __future__ import annotations
@@ -168,13 +169,14 @@ def hold(ports: Iterable[int]) -> None:
 
 
 def let_go(ports: Iterable[int]) -> None:
-    """Unbind the held ones of `ports`, for their listener to bind now."""
+    """Unbind the held ones of `ports`, for their listener to bind now; and claim each (held or
+    not: a service restarted on its port), so no other golive chooses it before."""
     for port in ports:
         with _HELD_LOCK:
             sock = _HELD.pop(port, None)
         if sock is not None:
             sock.close()
-            claim(port, renew=True)
+        claim(port, renew=True)
 
 
 def held() -> set[int]:
