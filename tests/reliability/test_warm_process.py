@@ -12,10 +12,12 @@ processes, real SQLite and alembic; every wait is on a condition, never a fixed 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,6 +125,28 @@ def test_a_golive_of_other_imports_runs_its_launch_itself_and_the_warm_process_g
     log = (warm_process.folder() / "warm.log").read_text()
     assert "a golive of other code or imports runs itself" in log
     assert runner.alive(warm) and warm_process.ready()
+
+
+def test_a_launch_it_runs_logs_in_the_commands_time_zone(
+    warm: int, golive_home: Path, target: Path
+) -> None:
+    """Python reads TZ once, as it starts, and the warm process started without this one: its
+    fork reads the command's again, so the launch's log lines carry the command's local times
+    (a fixed offset, UTC+5:30, that needs no time zone data)."""
+    config_error(target)
+    before = datetime.now(UTC)
+    done = run_golive(
+        "run", "soft", "--manifest", str(target), home=golive_home,
+        env={"TZ": "GLV-5:30", **own_warm_process(golive_home)},
+    )  # fmt: skip
+    after = datetime.now(UTC)
+    assert done.returncode == 1, (done.stdout + done.stderr)[-4000:]  # NO-GO at configure
+    assert "runs itself" not in (warm_process.folder() / "warm.log").read_text()
+    stamps = set(re.findall(r"^(\d\d:\d\d):\d\d\.\d+ \| INFO", done.stdout + done.stderr, re.M))
+    offset = timedelta(hours=5, minutes=30)
+    minutes = int((after - before).total_seconds() // 60) + 1
+    local = {(before + offset + timedelta(minutes=m)).strftime("%H:%M") for m in range(minutes + 1)}
+    assert stamps and stamps <= local, (stamps, local)
 
 
 def test_an_edit_of_golive_code_makes_the_warm_process_stale_and_it_exits(
