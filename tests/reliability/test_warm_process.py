@@ -16,6 +16,8 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from golive import runner, warm_process
-from tests.conftest import REPO_ROOT, run_golive
+from tests.conftest import REPO_ROOT, missing, run_golive
 from tests.reliability.blocked_launches import (
     Launches,
     assert_interrupted_and_undone,
@@ -175,6 +177,46 @@ def test_an_edit_of_golive_code_makes_the_warm_process_stale_and_it_exits(
         assert not (warm_process.folder() / "socket").exists()
     finally:
         warm_process.stop()
+
+
+ANOTHER_USER = """
+import os, socket, sys
+from golive import warm_process
+
+folder = os.open(sys.argv[1], os.O_PATH | os.O_DIRECTORY)  # reached as root, entered as nobody
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+    conn.connect(f"/proc/self/fd/{folder}/socket")
+    payload = b'{"argv": ["run", "full"]}'
+    socket.send_fds(conn, [warm_process.HEADER.pack(len(payload))], [0, 1, 2])
+    try:
+        conn.sendall(payload)
+        answer = conn.recv(64)
+    except (BrokenPipeError, ConnectionResetError):  # closed as soon as the header was read
+        answer = b""
+    print("answer:", answer)
+"""
+
+
+def test_a_request_from_another_user_is_refused(warm: int) -> None:
+    """The warm process's folder is its user's only; were it reachable (opened up here), a
+    request from another user (uid 65534, nobody) is still refused: closed unanswered."""
+    if os.getuid() != 0:
+        missing("sending a request as another user (uid 65534) needs root")
+    folder = warm_process.folder()
+    folder.chmod(0o711)
+    (folder / "socket").chmod(0o666)
+    done = subprocess.run(
+        [sys.executable, "-c", ANOTHER_USER, str(folder)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "answer: b''", done.stdout
+    log = folder / "warm.log"
+    wait_for(lambda: "refused a request from uid 65534" in log.read_text(), "the refusal", 60)
+    assert warm_process.ready() and runner.alive(warm)
 
 
 def test_a_malformed_request_is_dropped_and_leaks_no_descriptor(warm: int) -> None:
