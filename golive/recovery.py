@@ -22,6 +22,8 @@ from golive.disposable import drop_leftovers
 from golive.errors import GoliveError
 from golive.gates.deploy import rollback
 from golive.gates.migrate import revert_with
+from golive.gates.outputs import MigrateOutput
+from golive.gates.registry import result_from_json
 from golive.ledger import Ledger, open_ledger
 from golive.ledger.models import EnvironmentLock, Launch, utcnow
 from golive.migrations import open_migrations
@@ -115,8 +117,20 @@ def revert_database(ctx: LaunchContext, launch: Launch, ledger: Ledger) -> list[
         found[1] if found else None,
         ctx.redactor(),
         m.database.timeout,
+        partial=stopped_part_way(ledger, launch.id),
     )
     return [line]
+
+
+def stopped_part_way(ledger: Ledger, launch_id: int) -> bool:
+    """Whether the launch's migrate gate may have left what no downgrade undoes: it never ended
+    (the launch died during the upgrade or the seed), or it ended with either failed. The
+    backup taken before it goes back then, as a NO-GO's undo does."""
+    row = next((g for g in ledger.gate_runs(launch_id) if g.gate == "migrate"), None)
+    if row is None:
+        return True
+    output = result_from_json(row.result).output if row.result else None
+    return isinstance(output, MigrateOutput) and (output.upgrade_failed or output.seeded is False)
 
 
 def watch_last_good(ctx: LaunchContext, ledger: Ledger) -> list[str]:

@@ -29,7 +29,8 @@ def migrations_of(ctx: LaunchContext) -> Migrations:
 @task(name="migrate")
 def migrate_gate(ctx: LaunchContext) -> GateResult:
     """Back the database up and upgrade it to head (then the seed); the backup is recorded in
-    the ledger (with the revision it holds) so `golive restore` can put it back."""
+    the ledger (with the revision it holds) as soon as it is taken, so `golive restore` can put
+    it back and a recovery finds it should the launch die during the upgrade or the seed."""
     m = ctx.manifest
     url = database_url(ctx)
     if not url:
@@ -40,7 +41,7 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         )
     tool = migrations_of(ctx)
     record_revision_before(ctx, tool, url)
-    result = migrate_with(
+    return migrate_with(
         tool,
         url,
         settings.backup_dir(ctx.environment),
@@ -48,11 +49,14 @@ def migrate_gate(ctx: LaunchContext) -> GateResult:
         ctx.redactor(),
         m.database.timeout,
         seed_command=m.database.seed,
+        backed_up=lambda taken: record_backup(ctx, taken),
     )
-    output = result.output
-    if isinstance(output, MigrateOutput) and output.backup is not None:
-        open_ledger().record_backup(ctx.launch_id, ctx.environment, output.backup, output.before)
-    return result
+
+
+def record_backup(ctx: LaunchContext, taken: MigrateOutput) -> None:
+    """The backup taken before the upgrade, in the ledger with the revision it holds."""
+    if taken.backup is not None:
+        open_ledger().record_backup(ctx.launch_id, ctx.environment, taken.backup, taken.before)
 
 
 def record_revision_before(ctx: LaunchContext, tool: Migrations, url: str) -> None:

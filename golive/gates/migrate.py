@@ -19,7 +19,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -222,14 +222,18 @@ def migrate_with(
     redact: Redactor,
     timeout: float = 300,
     seed_command: str | None = None,
+    backed_up: Callable[[MigrateOutput], None] | None = None,
 ) -> GateResult:
     """Upgrade to head with `tool`, after a backup into backup_dir; the planned SQL (alembic)
-    goes to evidence_dir. Then the seed, if the manifest has one."""
+    goes to evidence_dir. Then the seed, if the manifest has one. `backed_up` is told of the
+    backup before anything changes (so a recovery finds it should golive die meanwhile)."""
     started = time.monotonic()
     try:
         output, sql = _prepare(tool, url, backup_dir, redact, timeout)
     except GoliveError as exc:
         return failed(GATE, str(exc), duration_s=time.monotonic() - started)
+    if backed_up is not None:
+        backed_up(output)
     sql_path = write_private(evidence_dir / "upgrade.sql", redact(sql))
     evidence = [str(sql_path)] + ([str(output.backup.path)] if output.backup else [])
     try:
@@ -268,12 +272,13 @@ def revert_with(
     partial: bool = False,
 ) -> str:
     """Put the database back at `before`: downgrade, or restore the backup where the tool has
-    no way down or it fails. `partial`: the upgrade failed part-way, and a downgrade undoes only
-    whole versions, not what a failed step outside a transaction left: the backup goes back
+    no way down or it fails. `partial`: the upgrade or the seed stopped part-way (failed, or
+    golive died during it), and a downgrade undoes only whole versions, not what a step outside
+    a transaction or a seed's rows left: the backup goes back
     (a downgrade only when there is none). Returns one line for the report."""
     target = before or "base"
     if partial and saved is not None:
-        return _restore(url, saved, "the upgrade failed part-way", redact, timeout)
+        return _restore(url, saved, "the upgrade or the seed stopped part-way", redact, timeout)
     try:
         done = tool.downgrade(url, before)
         reached = done is not None and done.ok and tool.current(url) == before

@@ -34,6 +34,22 @@ pathlib.Path("blocker.xml").write_text(
 )
 """
 
+# A seed that adds a user named after its pid to the database of DATABASE_URL (SQLite), says
+# so in `marker`, then waits (bounded) for `gate`.
+SEEDER = """
+import datetime, os, pathlib, sqlite3, sys, time
+db = sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
+db.execute(
+    "INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)",
+    (f"seed-{os.getpid()}@example.com", f"seed-{os.getpid()}", datetime.datetime.now()),
+)
+db.commit()
+pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))
+deadline = time.monotonic() + 600
+while not pathlib.Path(sys.argv[2]).exists() and time.monotonic() < deadline:
+    time.sleep(0.1)
+"""
+
 BLOCKING_ENDPOINT = """
 
 @app.get("/golive-test-block")
@@ -137,6 +153,14 @@ def block_in_tests(target: Path, marker: Path, gate: Path) -> None:
     )
 
 
+def block_in_seed(target: Path, marker: Path, gate: Path) -> None:
+    """The manifest gets a seed that writes a row, then waits for `gate`: the launch stops in
+    Hour 1 with the database upgraded and seeded part-way."""
+    (target.parent / "seeder.py").write_text(SEEDER)
+    seed = f'seed = "python {target.parent / "seeder.py"} {marker} {gate}"\n'
+    target.write_text(target.read_text().replace("[database]\n", "[database]\n" + seed, 1))
+
+
 def api_release(home: Path) -> str | None:
     return ProcessBackend(home / "environments" / "production").running().get("api")
 
@@ -163,22 +187,25 @@ class Blocked:
 
     proc: subprocess.Popen[str]
     log: Path  # its output
-    marker: Path  # created (in Hour 1: holding the blocked suite's pid) when it got there
+    marker: Path  # created (in Hour 1: holding the blocked suite's or seed's pid) when it got there
     gate: Path  # the test creates it to let the launch go on
     good: str | None  # the api release the GO launch left live
 
 
 def block_after_a_go_launch(
-    launches: Launches, target: Path, tmp_path: Path, where: Literal["tests", "smoke"]
+    launches: Launches, target: Path, tmp_path: Path, where: Literal["tests", "seed", "smoke"]
 ) -> Blocked:
     """A GO launch, then a new revision and a launch that stops in its tests (Hour 1, with the
-    database migrated beside them) or in a critical smoke check (Hour 2, deployed)."""
+    database migrated beside them), in its seed (Hour 1, migrated and seeded part-way) or in a
+    critical smoke check (Hour 2, deployed)."""
     first = launches.run()
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     good = api_release(launches.home)
     marker, gate, log = tmp_path / f"in-{where}", tmp_path / "go-on", tmp_path / "blocked.log"
     add_nickname_revision(target)
-    (block_in_tests if where == "tests" else block_in_smoke)(target, marker, gate)
+    {"tests": block_in_tests, "seed": block_in_seed, "smoke": block_in_smoke}[where](
+        target, marker, gate
+    )
     proc = launches.start(log)
 
     def there() -> bool:
