@@ -242,6 +242,13 @@ POSTGRES_DEFAULT = "postgresql+psycopg://golive:golive-test-only@127.0.0.1:5432/
 def postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test (dropped after), on the server named by
     GOLIVE_TEST_POSTGRES_URL (`.ci/postgres.sh` installs, starts and prints one)."""
+    with postgres_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (see postgres_url), dropped on exit; its URL."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError

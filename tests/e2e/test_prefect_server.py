@@ -22,11 +22,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from golive import runner, transient
 from golive.gates.migrate import current_revision
 from golive.ports import free_port
-from tests.conftest import copy_example, port
+from tests.conftest import copy_example, port, postgres_database
 
 pytestmark = pytest.mark.slow
 # The tests that share the module's server run on one pytest-xdist worker (`--dist loadgroup`):
@@ -112,10 +113,14 @@ def bring_down(home: Path, env: dict[str, str]) -> None:
 
 @contextmanager
 def prefect_server(root: Path, home: Path, *, home_in_env: bool = True) -> Iterator[Server]:
-    """A `prefect server start` on a free port, its database under root. Launches keep their
-    state in home: given to every process as GOLIVE_HOME, or (home_in_env=False) where their
-    working directory puts golive's default. On exit, even after a failure, every process
-    started through the server is stopped and every environment in home brought down."""
+    """A `prefect server start` on a free port, its database a new PostgreSQL one. Launches keep
+    their state in home: given to every process as GOLIVE_HOME, or (home_in_env=False) where
+    their working directory puts golive's default. On exit, even after a failure, every process
+    started through the server is stopped and every environment in home brought down.
+
+    Not SQLite, Prefect's default: on a busy machine its server held SQLite's write lock for a
+    minute, answered a `prefect deployment run` with 503 after it had created the run, and the
+    client's retry created the same run again (the second was refused: environment busy)."""
     port = free_port()
     env = runner.child_env(
         {
@@ -130,6 +135,9 @@ def prefect_server(root: Path, home: Path, *, home_in_env: bool = True) -> Itera
     if home_in_env:
         env["GOLIVE_HOME"] = str(home)
     with ExitStack() as processes:
+        database = make_url(processes.enter_context(postgres_database()))
+        asyncpg = database.set(drivername="postgresql+asyncpg")
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = asyncpg.render_as_string(hide_password=False)
         processes.callback(bring_down, home, env)
         srv = Server(f"http://127.0.0.1:{port}/api", env, home, root / "logs", processes)
         serve = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
