@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from golive import settings
 from golive.backup import Backup
 from golive.errors import LedgerError
-from golive.files import private_file
+from golive.files import exclusive_lock, private_file
 from golive.gates.outputs import BuiltRelease
 from golive.gates.registry import result_from_json, result_to_json
 from golive.ledger.head import at_head
@@ -61,6 +61,14 @@ class Ledger:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._migrate()
 
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        """One migration of a SQLite ledger at a time: two golives opening a new ledger at
+        once (a launch and `golive status`, a flow's thread and its caller) would both create
+        its tables, and one would fail. A server database serializes its own DDL."""
+        if not self.url.startswith("sqlite:///"):
+            return nullcontext()
+        return exclusive_lock(Path(self.url.removeprefix("sqlite:///") + ".migrate-lock"))
+
     def _migrate(self) -> None:
         if at_head(self.engine, MIGRATIONS / "versions"):
             return  # the usual case, without importing alembic (golive.ledger.head)
@@ -70,10 +78,13 @@ class Ledger:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as connection:
-                cfg.attributes["connection"] = connection
-                command.upgrade(cfg, "head")
-        except SQLAlchemyError as exc:
+            with self._migration_lock():
+                if at_head(self.engine, MIGRATIONS / "versions"):
+                    return  # another golive (a process, a flow's thread) migrated it meanwhile
+                with self.engine.begin() as connection:
+                    cfg.attributes["connection"] = connection
+                    command.upgrade(cfg, "head")
+        except (SQLAlchemyError, OSError) as exc:  # OSError: a lock file it cannot write
             raise LedgerError(
                 f"ledger database {self.engine.url.render_as_string(hide_password=True)} "
                 f"cannot be opened: {type(exc).__name__}; check GOLIVE_LEDGER_URL"

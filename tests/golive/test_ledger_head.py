@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from golive.ledger import Ledger
 from golive.ledger.head import at_head, script_head
 from golive.ledger.store import MIGRATIONS
+from tests.conftest import REPO_ROOT
 
 VERSIONS = MIGRATIONS / "versions"
 
@@ -83,3 +84,32 @@ def test_a_head_that_is_not_clear_is_not_guessed(tmp_path: Path) -> None:
         connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
         connection.execute(text("INSERT INTO alembic_version VALUES ('b')"))
     assert not at_head(engine, two_heads), "several heads: alembic decides"
+
+
+OPEN_WHEN_TOLD = """
+import pathlib, sys, time
+from golive.ledger.store import Ledger
+
+go = pathlib.Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+Ledger(sys.argv[1]).recent_launches()
+"""
+
+
+def test_golives_opening_a_new_ledger_at_once_all_open_it(tmp_path: Path) -> None:
+    """The first open creates the tables: six processes doing it at the same moment (a launch
+    and `golive status`, a flow's thread and its caller) take turns; none fails."""
+    url, go = f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_WHEN_TOLD, url, str(go)],
+            cwd=REPO_ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    go.touch()
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, "\n".join(errors)[-3000:]
