@@ -130,7 +130,7 @@ def stopped_part_way(ledger: Ledger, launch_id: int) -> bool:
     if row is None:
         return True
     output = result_from_json(row.result).output if row.result else None
-    return isinstance(output, MigrateOutput) and (output.upgrade_failed or output.seeded is False)
+    return isinstance(output, MigrateOutput) and output.left_partial
 
 
 def watch_last_good(ctx: LaunchContext, ledger: Ledger) -> list[str]:

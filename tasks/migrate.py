@@ -77,5 +77,5 @@ def revert_database(ctx: LaunchContext, migrated: MigrateOutput) -> str:
         migrated.backup,
         ctx.redactor(),
         ctx.manifest.database.timeout,
-        partial=migrated.upgrade_failed or migrated.seeded is False,
+        partial=migrated.left_partial,
     )

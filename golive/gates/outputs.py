@@ -50,6 +50,12 @@ class MigrateOutput(GateOutput):
         return (self.after is not None and self.after != self.before) or self.seeded is False
 
     @property
+    def left_partial(self) -> bool:
+        """Whether the upgrade or the seed failed part-way: what it left no downgrade undoes,
+        only the backup."""
+        return self.upgrade_failed or self.seeded is False
+
+    @property
     def needs_undo(self) -> bool:
         """Whether a NO-GO must put the database back: it moved, or an upgrade failed on it."""
         return self.applied or (self.upgrade_failed and self.backup is not None)
